@@ -1,0 +1,135 @@
+"""Checks at the API boundary, shared by both backends.
+
+Every error names the argument, what was expected and what was given, so a learner never has to
+decode a broadcasting error from deep inside NumPy. These run once per call of ``fit``/``predict``,
+never inside the training step.
+"""
+import numbers
+
+import numpy as np
+
+
+def check_choice(value, choices, argument, given=None):
+    """Return ``value`` if it is one of ``choices``, else raise a ``ValueError`` listing them."""
+    if value not in choices:
+        shown = given if given is not None else value
+        raise ValueError(f"{argument}: expected one of {sorted(choices)}, got {shown!r}")
+    return value
+
+
+def check_positive_int(value, argument):
+    """A whole number >= 1 (``bool`` is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{argument}: expected a positive integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{argument}: expected a positive integer (>= 1), got {value}")
+    return int(value)
+
+
+def check_positive_float(value, argument):
+    """A finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{argument}: expected a positive number, got {type(value).__name__} {value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{argument}: expected a positive finite number, got {value}")
+    return float(value)
+
+
+def as_float_array(x, argument, dtype):
+    """``x`` as a NumPy array of ``dtype``, rejecting strings, objects and NaN/inf."""
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor: accept it, compute in NumPy here
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{argument}: expected an array of numbers, got {type(x).__name__} ({exc})") from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"{argument}: expected an array of numbers, got an array of dtype {arr.dtype}")
+    arr = arr.astype(dtype, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{argument}: expected finite numbers, got {arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}"
+        )
+    return arr
+
+
+def check_features(X, n_features, dtype, argument="X"):
+    """A finite 2-D float array with ``n_features`` columns."""
+    arr = as_float_array(X, argument, dtype)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{argument}: expected a 2-D array of shape (n_samples, {n_features}), got shape {arr.shape}"
+        )
+    if arr.shape[1] != n_features:
+        raise ValueError(
+            f"{argument}: expected {n_features} features (columns), got {arr.shape[1]} (shape {arr.shape})"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{argument}: expected at least one sample (row), got shape {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def check_class_labels(y, n_samples, n_classes, argument="y"):
+    """Class indices as int64 of shape (n_samples,), from indices or one-hot rows.
+
+    Returns ``(target, indices)``: the target the loss sees (int indices, or the float one-hot rows
+    as given) and the class indices used for accuracy.
+    """
+    arr = as_float_array(y, argument, np.float64)
+    if arr.ndim == 2 and arr.shape[1] == n_classes and n_classes > 1:
+        if arr.shape[0] != n_samples:
+            raise ValueError(f"{argument}: expected {n_samples} rows to match X, got {arr.shape[0]}")
+        if np.any(arr < 0) or not np.allclose(arr.sum(axis=1), 1.0):
+            raise ValueError(
+                f"{argument}: one-hot targets must be non-negative rows summing to 1, got row sums "
+                f"{np.round(arr.sum(axis=1)[:5], 3).tolist()}..."
+            )
+        return arr, arr.argmax(axis=1)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{argument}: expected class indices of shape ({n_samples},) or one-hot rows of shape "
+            f"({n_samples}, {n_classes}), got shape {arr.shape}"
+        )
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{argument}: expected {n_samples} labels to match X, got {arr.shape[0]}")
+    if np.any(arr != np.round(arr)):
+        raise ValueError(f"{argument}: expected integer class indices, got non-integer values such as {arr[arr != np.round(arr)][0]}")
+    if arr.min() < 0 or arr.max() >= n_classes:
+        raise ValueError(
+            f"{argument}: expected class indices in 0..{n_classes - 1} (the model has {n_classes} outputs), "
+            f"got values from {int(arr.min())} to {int(arr.max())}"
+        )
+    indices = arr.astype(np.int64)
+    return indices, indices
+
+
+def check_binary_targets(y, n_samples, dtype, argument="y"):
+    """Binary targets in [0, 1] as a float column of shape (n_samples, 1)."""
+    arr = as_float_array(y, argument, dtype)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.shape != (n_samples, 1):
+        raise ValueError(f"{argument}: expected binary targets of shape ({n_samples},) or ({n_samples}, 1), got shape {arr.shape}")
+    if arr.min() < 0 or arr.max() > 1:
+        raise ValueError(f"{argument}: expected values in [0, 1], got values from {arr.min()} to {arr.max()}")
+    return np.ascontiguousarray(arr), (arr[:, 0] > 0.5).astype(np.int64)
+
+
+def check_regression_targets(y, n_samples, n_outputs, dtype, argument="y"):
+    """Real targets of shape (n_samples, n_outputs); a 1-D y is accepted for a single output."""
+    arr = as_float_array(y, argument, dtype)
+    if arr.ndim == 1 and n_outputs == 1:
+        arr = arr[:, None]
+    if arr.shape != (n_samples, n_outputs):
+        expected = f"({n_samples},) or ({n_samples}, 1)" if n_outputs == 1 else f"({n_samples}, {n_outputs})"
+        raise ValueError(f"{argument}: expected targets of shape {expected}, got shape {arr.shape}")
+    return np.ascontiguousarray(arr), None
+
+
+def check_same_shape(pred, target, argument="target"):
+    """Losses compare element by element: shapes must match exactly (no silent broadcasting)."""
+    if tuple(pred.shape) != tuple(target.shape):
+        raise ValueError(
+            f"{argument}: expected the same shape as the prediction {tuple(pred.shape)}, got {tuple(target.shape)}"
+        )

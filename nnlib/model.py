@@ -1,0 +1,338 @@
+"""The Keras-style model: ``Sequential([Dense(...), ...]).compile(...).fit(...)`` on either backend.
+
+Everything here is backend-independent: validation at the boundary (once per call, never inside the
+training step), micro-batch accumulation, shuffling, progress, history and the model file. Each
+backend's ``engine`` module supplies the few operations that differ (arrays, forward+backward).
+"""
+import importlib
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import _validation as v
+from . import names
+from .fileformat import load_model_file, save_model_file
+
+BACKENDS = ("numpy", "torch")
+
+
+class Dense:
+    """A fully connected layer followed by an activation (``None`` means identity).
+
+    ``Dense(4, 16, activation="relu")`` is ``Linear(4, 16)`` then ``ReLU()`` in the chosen backend.
+    Extra keyword arguments go to the activation, e.g. ``Dense(4, 16, "leaky_relu", negative_slope=0.1)``.
+    """
+
+    def __init__(self, in_features, out_features, activation=None, **activation_options):
+        self.in_features = v.check_positive_int(in_features, "in_features")
+        self.out_features = v.check_positive_int(out_features, "out_features")
+        self.activation = names.activation_name(activation)
+        self.activation_options = dict(activation_options)
+
+    def get_config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "activation": self.activation, **self.activation_options}
+
+    def __repr__(self):
+        return f"Dense({self.in_features}, {self.out_features}, activation={self.activation!r})"
+
+
+class History(dict):
+    """Per-epoch metrics, ``{"loss": [...], "accuracy": [...], ...}``; ``.history`` as in Keras."""
+
+    @property
+    def history(self):
+        return self
+
+
+class Sequential:
+    """A stack of :class:`Dense` layers with Keras's ``compile``/``fit``/``evaluate``/``predict``.
+
+    Parameters
+    ----------
+    layers : list of Dense
+    backend : {"numpy", "torch"}
+    seed : int or None
+        Seeds the initial weights and the shuffling; the same seed gives the same numbers in both backends.
+    dtype : {"float32", "float64"}
+    device : str
+        ``"auto"`` (CUDA when available for torch), ``"cpu"``, ``"cuda"``...
+    """
+
+    def __init__(self, layers, backend="numpy", seed=0, dtype="float64", device="auto"):
+        self.layers = _check_layers(layers)
+        self.backend = v.check_choice(backend, BACKENDS, "backend")
+        self.dtype = names.dtype_name(dtype)
+        self.seed = seed
+        self._nn = importlib.import_module(f"nnlib.{self.backend}_nn")
+        self._engine = importlib.import_module(f"nnlib.{self.backend}_nn.engine")
+        self.device = self._engine.resolve_device(device)
+        self._rng = np.random.default_rng(seed)
+        modules = []
+        for layer in self.layers:
+            modules.append(self._nn.Linear(layer.in_features, layer.out_features, rng=self._rng,
+                                           dtype=self.dtype, device=self.device))
+            if layer.activation != "identity":
+                modules.append(getattr(self._nn, names.ACTIVATIONS[layer.activation])(**layer.activation_options))
+        self.net = self._nn.Sequential(*modules)
+        self._modules = modules
+        self.loss = None
+        self._compile_config = None
+
+    # ----------------------------------------------------------------- set-up
+    @property
+    def n_features(self):
+        return self.layers[0].in_features
+
+    @property
+    def n_outputs(self):
+        return self.layers[-1].out_features
+
+    @property
+    def is_classifier(self):
+        return self.loss in names.CLASSIFICATION_LOSSES
+
+    def compile(self, loss, optimizer="sgd", learning_rate=0.01, momentum=0.0, **options):
+        """Choose the loss and the optimizer.
+
+        With ``loss="cross_entropy"`` a softmax output layer is fused into the loss (the network
+        trains on logits, which stays finite for any logit); ``predict`` returns probabilities.
+        The same holds for ``"binary_cross_entropy"`` after a sigmoid output. ``options`` go to the
+        optimizer (Adam's ``betas``, ``eps``) or the loss (Huber's ``delta``).
+        """
+        self.loss = names.loss_name(loss)
+        opt_name = names.optimizer_name(optimizer)
+        lr = v.check_positive_float(learning_rate, "learning_rate")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
+        loss_options = {k: options.pop(k) for k in ("delta",) if k in options}
+        if opt_name == "sgd" and options:
+            raise TypeError(f"optimizer 'sgd': unexpected options {sorted(options)} (it takes learning_rate and momentum)")
+        last = self.layers[-1].activation
+        train_modules, output, loss_cls = self._modules, None, names.LOSSES[self.loss]
+        if self.loss == "cross_entropy":
+            if self.n_outputs < 2:
+                raise ValueError(f"loss 'cross_entropy': expected a last layer with >= 2 outputs (one per class), got {self.n_outputs}")
+            output = "softmax"
+            if last == "softmax":
+                train_modules = self._modules[:-1]
+        elif self.loss.startswith("binary_cross_entropy"):
+            if self.n_outputs != 1:
+                raise ValueError(f"loss {self.loss!r}: expected a last layer with 1 output, got {self.n_outputs}")
+            if self.loss == "binary_cross_entropy":
+                if last != "sigmoid":
+                    raise ValueError(
+                        "loss 'binary_cross_entropy': expected probabilities, i.e. a last layer with activation "
+                        f"'sigmoid', got activation {last!r} (for raw scores use 'binary_cross_entropy_with_logits')"
+                    )
+                train_modules, loss_cls = self._modules[:-1], names.LOSSES["binary_cross_entropy_with_logits"]
+            output = "sigmoid"
+        self._train_net = self.net if train_modules is self._modules else self._nn.Sequential(*train_modules)
+        self._output = None if output is None else getattr(self._nn, names.ACTIVATIONS[output])()
+        self.loss_fn = getattr(self._nn, loss_cls)(**loss_options)
+        params = list(self.net.parameters())
+        if opt_name == "sgd":
+            self.optimizer = self._nn.SGD(params, lr=lr, momentum=float(momentum))
+        else:
+            self.optimizer = self._nn.Adam(params, lr=lr, **options)
+        self._compile_config = {"loss": self.loss, "optimizer": opt_name, "learning_rate": lr,
+                                "momentum": float(momentum), **loss_options, **options}
+        return self
+
+    # ---------------------------------------------------------------- weights
+    def get_weights(self):
+        """``[W1, b1, W2, b2, ...]`` as NumPy arrays; ``W`` is (out_features, in_features)."""
+        return self._engine.get_params(self.net)
+
+    def set_weights(self, weights):
+        """Set every weight from a list like :meth:`get_weights` returns (from either backend)."""
+        params = list(self.net.parameters())
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"weights: expected a list of {len(params)} arrays, got {type(weights).__name__}")
+        if len(weights) != len(params):
+            raise ValueError(f"weights: expected {len(params)} arrays [W1, b1, ...], got {len(weights)}")
+        arrays = []
+        for i, (w, p) in enumerate(zip(weights, params)):
+            arr = v.as_float_array(w, f"weights[{i}]", self.dtype)
+            if arr.shape != tuple(p.shape):
+                raise ValueError(f"weights[{i}]: expected shape {tuple(p.shape)}, got {arr.shape}")
+            arrays.append(arr)
+        for arr, p in zip(arrays, params):
+            self._engine.set_param(p, arr)
+
+    def count_params(self):
+        return int(sum(np.prod(p.shape) for p in self.net.parameters()))
+
+    # --------------------------------------------------------------- training
+    def gradients(self, X, y):
+        """d(mean loss)/d(param) on this batch, as NumPy arrays in :meth:`get_weights` order."""
+        self._require_compiled("gradients")
+        x, t, _ = self._prepare(X, y)
+        self._engine.zero_grad(self.net)
+        self._engine.accumulate_gradients(self._train_net, self.loss_fn, x, t, 1.0)
+        grads = self._engine.get_grads(self.net)
+        self._engine.zero_grad(self.net)
+        return grads
+
+    def fit(self, X, y, epochs=1, batch_size=32, accumulation_steps=1, shuffle=True, verbose=1,
+            validation_data=None, callbacks=()):
+        """Train with mini-batch gradient descent; returns a :class:`History` of per-epoch metrics.
+
+        ``batch_size`` rows make one optimizer step. With ``accumulation_steps=k`` each batch is split
+        into k micro-batches; each adds its gradient, scaled by its share of the batch's rows, and one
+        step follows. The accumulated gradient equals the full batch's, whatever the sizes.
+        ``callbacks`` are called as ``callback(epoch, logs)`` after every epoch (e.g. a live plot).
+        """
+        self._require_compiled("fit")
+        epochs = v.check_positive_int(epochs, "epochs")
+        batch_size = v.check_positive_int(batch_size, "batch_size")
+        k = v.check_positive_int(accumulation_steps, "accumulation_steps")
+        if k > batch_size:
+            raise ValueError(f"accumulation_steps: expected at most batch_size={batch_size} micro-batches, got {k}")
+        x, t, labels = self._prepare(X, y)
+        n = x.shape[0]
+        history = History()
+        bar = tqdm(range(epochs), desc=f"fit ({self.backend})", unit="epoch", disable=not verbose, leave=True)
+        for epoch in bar:
+            order = self._engine.asarray(self._rng.permutation(n), None, self.device) if shuffle else None
+            total_loss, correct = 0.0, 0
+            for start in range(0, n, batch_size):
+                stop = min(start + batch_size, n)
+                self.optimizer.zero_grad()
+                for s, e in _micro_batches(start, stop, k):
+                    rows = slice(s, e) if order is None else order[s:e]
+                    yb = t[rows]
+                    loss, out = self._engine.accumulate_gradients(self._train_net, self.loss_fn, x[rows], yb,
+                                                                  (e - s) / (stop - start))
+                    total_loss = total_loss + loss * (e - s)
+                    if labels is not None:
+                        correct = correct + self._correct(out, labels[rows])
+                self.optimizer.step()
+            logs = {"loss": float(total_loss) / n}
+            if labels is not None:
+                logs["accuracy"] = float(correct) / n
+            if validation_data is not None:
+                val = self.evaluate(*validation_data)
+                logs.update({f"val_{key}": value for key, value in val.items()})
+            for key, value in logs.items():
+                history.setdefault(key, []).append(value)
+            bar.set_postfix({key: round(value, 4) for key, value in logs.items()})
+            for callback in callbacks:
+                callback(epoch, logs)
+        return history
+
+    # -------------------------------------------------------------- inference
+    def predict(self, X):
+        """Outputs for ``X`` (n_samples, n_features): class probabilities for a classifier."""
+        x = self._engine.asarray(v.check_features(X, self.n_features, self.dtype), self.dtype, self.device)
+        with self._engine.no_grad():
+            out = self._raw_output(x)
+            if self._compile_config is not None and self._output is not None:
+                out = self._output.value(out)
+        return self._engine.to_numpy(out)
+
+    def evaluate(self, X, y):
+        """``{"loss": mean loss}``, plus ``"accuracy"`` for a classifier."""
+        self._require_compiled("evaluate")
+        x, t, labels = self._prepare(X, y)
+        with self._engine.no_grad():
+            out = self._train_net(x)
+            result = {"loss": float(self.loss_fn.value(out, t))}
+            if labels is not None:
+                result["accuracy"] = float(self._correct(out, labels)) / x.shape[0]
+        return result
+
+    # ----------------------------------------------------------------- files
+    def get_config(self):
+        return {"layers": [layer.get_config() for layer in self.layers], "dtype": self.dtype,
+                "compile": self._compile_config}
+
+    def save(self, path):
+        """Write architecture, compile settings and weights to one file (atomically; no pickle)."""
+        save_model_file(path, self.get_config(), self.get_weights())
+
+    def summary(self):
+        """Print the layers, their output shapes and parameter counts."""
+        rows, total = [], 0
+        for i, layer in enumerate(self.layers):
+            count = layer.in_features * layer.out_features + layer.out_features
+            total += count
+            rows.append((f"dense_{i} ({layer.activation})", f"(None, {layer.out_features})", count))
+        width = max(len(r[0]) for r in rows) + 2
+        lines = [f"Sequential ({self.backend}, {self.dtype}, {self.device})",
+                 f"{'Layer (activation)':<{width}}{'Output shape':<14}{'Params':>8}", "-" * (width + 22)]
+        lines += [f"{name:<{width}}{shape:<14}{count:>8,}" for name, shape, count in rows]
+        lines += ["-" * (width + 22), f"Total params: {total:,}  (input: (None, {self.n_features}))"]
+        print("\n".join(lines))
+
+    def __repr__(self):
+        return f"Sequential({self.layers!r}, backend={self.backend!r}, dtype={self.dtype!r})"
+
+    # -------------------------------------------------------------- helpers
+    def _require_compiled(self, method):
+        if self._compile_config is None:
+            raise RuntimeError(f"{method}(): call compile(loss=..., optimizer=...) first")
+
+    def _raw_output(self, x):
+        return (self._train_net if self._compile_config is not None else self.net)(x)
+
+    def _prepare(self, X, y):
+        """Validate once and move to the backend: features, the loss's target, class labels or None."""
+        features = v.check_features(X, self.n_features, self.dtype)
+        n = features.shape[0]
+        if self.loss == "cross_entropy":
+            target, labels = v.check_class_labels(y, n, self.n_outputs)
+            if target.dtype.kind == "f":
+                target = target.astype(self.dtype)
+        elif self.is_classifier:
+            target, labels = v.check_binary_targets(y, n, self.dtype)
+        else:
+            target, labels = v.check_regression_targets(y, n, self.n_outputs, self.dtype)
+        conv = self._engine.asarray
+        return (conv(features, self.dtype, self.device), conv(target, self.dtype, self.device),
+                None if labels is None else conv(labels, None, self.device))
+
+    def _correct(self, out, labels):
+        # Works on NumPy arrays and tensors alike: both spell it the same way.
+        if self.loss == "cross_entropy":
+            return (out.argmax(1) == labels).sum()
+        return ((out[:, 0] > 0) == (labels > 0)).sum()  # logits: p > 0.5 exactly when z > 0
+
+
+def load_model(path, backend="numpy", device="auto", dtype=None):
+    """Rebuild a model saved with :meth:`Sequential.save`, in either backend, without re-training.
+
+    The file holds only arrays and JSON, so loading it cannot run code. A damaged, foreign or
+    inconsistent file raises ``ValueError``.
+    """
+    config, weights = load_model_file(path)
+    try:
+        layers = [Dense(**layer) for layer in config["layers"]]
+        model = Sequential(layers, backend=backend, dtype=dtype or config["dtype"], device=device)
+        model.set_weights(weights)
+        if config.get("compile"):
+            model.compile(**config["compile"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: the model file does not describe a valid nnlib model ({type(exc).__name__}: {exc})") from None
+    return model
+
+
+def _check_layers(layers):
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise TypeError(f"layers: expected a non-empty list of Dense layers, got {layers!r}")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Dense):
+            raise TypeError(f"layers[{i}]: expected a Dense layer, got {type(layer).__name__}")
+        if i and layer.in_features != layers[i - 1].out_features:
+            raise ValueError(
+                f"layers[{i}]: expected in_features={layers[i - 1].out_features} to match the previous layer's "
+                f"out_features, got {layer.in_features}"
+            )
+    return list(layers)
+
+
+def _micro_batches(start, stop, k):
+    """k contiguous (start, stop) ranges covering [start, stop), sizes differing by at most one."""
+    k = min(k, stop - start)
+    edges = start + ((stop - start) * np.arange(k + 1)) // k
+    return zip(edges[:-1].tolist(), edges[1:].tolist())

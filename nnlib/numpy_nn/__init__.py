@@ -1,0 +1,15 @@
+"""The NumPy backend: every forward and backward written by hand.
+
+``from nnlib import numpy_nn as nn`` gives the same public names as ``nnlib.torch_nn``.
+"""
+from .activations import (ELU, GELU, Identity, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh,
+                          log_softmax, softmax, stable_sigmoid)
+from .layers import Linear, Parameter, Sequential
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss
+from .optim import SGD, Adam
+
+__all__ = [
+    "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "GELU", "SiLU", "Softmax",
+    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+    "Linear", "Parameter", "Sequential", "SGD", "Adam", "softmax", "log_softmax", "stable_sigmoid",
+]

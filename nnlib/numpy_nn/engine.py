@@ -1,0 +1,63 @@
+"""What the backend-independent model (``nnlib.model``) needs from the NumPy backend.
+
+The torch backend's ``engine`` module has the same functions, so the training loop in
+``nnlib.model`` is written once.
+"""
+import contextlib
+
+import numpy as np
+
+NAME = "numpy"
+
+
+def resolve_device(device):
+    if device not in ("auto", "cpu", None):
+        raise ValueError(f"device: the numpy backend runs on the CPU only, expected 'auto' or 'cpu', got {device!r}")
+    return "cpu"
+
+
+def asarray(x, dtype, device=None):
+    return np.ascontiguousarray(x, dtype=dtype) if x.dtype.kind == "f" else np.ascontiguousarray(x)
+
+
+def to_numpy(x):
+    return x
+
+
+def index(x, idx):
+    return x[idx]
+
+
+def no_grad():
+    return contextlib.nullcontext()
+
+
+def accumulate_gradients(net, loss_fn, x, y, scale):
+    """One forward and backward pass; adds ``scale * d(mean loss)/d(param)`` to every ``param.grad``.
+
+    Returns the mean loss on this micro-batch and the network's output.
+    """
+    out = net.forward(x)
+    loss = loss_fn.forward(out, y)
+    grad = loss_fn.backward()
+    if scale != 1.0:
+        grad *= scale
+    net.backward(grad)
+    return loss, out
+
+
+def get_params(net):
+    return [p.data for p in net.parameters()]
+
+
+def set_param(param, value):
+    param.data[...] = value
+
+
+def get_grads(net):
+    return [p.grad.copy() for p in net.parameters()]
+
+
+def zero_grad(net):
+    for p in net.parameters():
+        p.grad.fill(0)

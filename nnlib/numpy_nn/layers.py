@@ -1,0 +1,139 @@
+r"""Layers in NumPy: a ``Parameter`` holds a value and its gradient, ``Linear`` is the dense layer,
+``Sequential`` chains modules.
+
+Gradients *accumulate*: each ``backward`` adds (``+=``) to ``param.grad`` until ``zero_grad()``
+clears it, exactly like PyTorch. That is what makes gradient accumulation work.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from ..initializers import linear_init
+
+
+class Parameter:
+    """A trainable array ``data`` and the gradient ``grad`` accumulated for it (same shape)."""
+
+    def __init__(self, data):
+        self.data = data
+        self.grad = np.zeros_like(data)
+
+    def zero_grad(self):
+        self.grad.fill(0)
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    def __repr__(self):
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+class Linear:
+    r"""Fully connected layer :math:`Z = X W^\top + b`.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    bias : bool
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights, :math:`U(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})` as in PyTorch.
+    dtype : str
+
+    Shapes: ``X`` (N, in_features) -> ``Z`` (N, out_features); ``weight`` (out_features, in_features),
+    ``bias`` (out_features,).
+
+    Backward, for upstream gradient :math:`G = \partial L/\partial Z` (N, out):
+    :math:`\partial L/\partial W = G^\top X`, :math:`\partial L/\partial b = \sum_n G_n`,
+    :math:`\partial L/\partial X = G W`.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, *, rng=None, dtype="float64", device="cpu"):
+        if device not in ("cpu", None):
+            raise ValueError(f"device: the numpy backend runs on the CPU only, got {device!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        w, b = linear_init(rng, self.in_features, self.out_features, dtype)
+        self.weight = Parameter(w)
+        self.bias = Parameter(b) if bias else None
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x):
+        self._x = x  # backward needs the input for dL/dW
+        z = x @ self.weight.data.T
+        if self.bias is not None:
+            z += self.bias.data
+        return z
+
+    def backward(self, grad_output):
+        self.weight.grad += grad_output.T @ self._x
+        if self.bias is not None:
+            self.bias.grad += grad_output.sum(axis=0)
+        return grad_output @ self.weight.data
+
+    def parameters(self):
+        return [self.weight] if self.bias is None else [self.weight, self.bias]
+
+    def named_parameters(self):
+        return [("weight", self.weight)] + ([("bias", self.bias)] if self.bias is not None else [])
+
+    def __repr__(self):
+        return f"Linear(in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None})"
+
+
+class Sequential:
+    """Modules applied in order; ``backward`` walks them in reverse (the chain rule)."""
+
+    def __init__(self, *modules):
+        self.modules = list(modules)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def __getitem__(self, i):
+        return self.modules[i]
+
+    def __len__(self):
+        return len(self.modules)
+
+    def forward(self, x):
+        for m in self.modules:
+            x = m.forward(x)
+        return x
+
+    def backward(self, grad_output):
+        for m in reversed(self.modules):
+            grad_output = m.backward(grad_output)
+        return grad_output
+
+    def parameters(self):
+        return [p for m in self.modules for p in m.parameters()]
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.zero_grad()
+
+    def state_dict(self):
+        """``{"0.weight": array, "0.bias": array, ...}``: PyTorch's names, copies of the values."""
+        return OrderedDict(
+            (f"{i}.{name}", p.data.copy())
+            for i, m in enumerate(self.modules)
+            if hasattr(m, "named_parameters")
+            for name, p in m.named_parameters()
+        )
+
+    def load_state_dict(self, state):
+        own = {f"{i}.{name}": p for i, m in enumerate(self.modules) if hasattr(m, "named_parameters") for name, p in m.named_parameters()}
+        if set(own) != set(state):
+            raise ValueError(f"state: expected keys {sorted(own)}, got {sorted(state)}")
+        for key, p in own.items():
+            value = np.asarray(state[key])
+            if value.shape != p.data.shape:
+                raise ValueError(f"state[{key!r}]: expected shape {p.data.shape}, got {value.shape}")
+            p.data[...] = value
+
+    def __repr__(self):
+        inner = "\n".join(f"  ({i}): {m!r}" for i, m in enumerate(self.modules))
+        return f"Sequential(\n{inner}\n)"

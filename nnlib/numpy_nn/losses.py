@@ -1,0 +1,168 @@
+r"""Loss functions in NumPy, value and gradient written by hand.
+
+Every loss has one signature: ``loss(prediction, target)`` returns the mean loss (a float) and
+caches what ``backward()`` needs; ``backward()`` returns :math:`\partial L / \partial \text{prediction}`,
+shaped like the prediction. ``value(prediction, target)`` and ``gradient(prediction, target)`` do
+the same without caching (for plots). The mean runs over every element (PyTorch's
+``reduction="mean"``), except cross-entropy, whose mean runs over the rows (samples).
+"""
+import numpy as np
+
+from .._validation import check_same_shape
+from .activations import log_softmax, softmax, stable_sigmoid
+
+
+class Loss:
+    """Shared behaviour: subclasses define ``value`` and ``gradient``."""
+
+    name = "loss"
+
+    def __call__(self, prediction, target):
+        return self.forward(prediction, target)
+
+    def forward(self, prediction, target):
+        self._cache = (prediction, target)
+        return self.value(prediction, target)
+
+    def backward(self):
+        return self.gradient(*self._cache)
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class MSELoss(Loss):
+    r"""Mean squared error :math:`\frac{1}{N}\sum (p - t)^2`; gradient :math:`\frac{2}{N}(p - t)`. Shapes: p, t any, equal."""
+
+    name = "mse"
+
+    def value(self, prediction, target):
+        check_same_shape(prediction, target)
+        d = prediction - target
+        return float(np.mean(d * d))
+
+    def gradient(self, prediction, target):
+        return (2.0 / prediction.size) * (prediction - target)
+
+
+class L1Loss(Loss):
+    r"""Mean absolute error :math:`\frac{1}{N}\sum |p - t|`; gradient :math:`\frac{1}{N}\operatorname{sign}(p - t)` (0 at a tie)."""
+
+    name = "mae"
+
+    def value(self, prediction, target):
+        check_same_shape(prediction, target)
+        return float(np.mean(np.abs(prediction - target)))
+
+    def gradient(self, prediction, target):
+        return np.sign(prediction - target) / prediction.size
+
+
+class HuberLoss(Loss):
+    r"""Huber: :math:`\frac12 d^2` where :math:`|d| < \delta`, else :math:`\delta(|d| - \frac12\delta)`, :math:`d = p - t`.
+
+    Gradient :math:`\frac{1}{N} \operatorname{clip}(d, -\delta, \delta)`: quadratic near the target like
+    MSE, linear far away like MAE, so one outlier cannot dominate.
+    """
+
+    name = "huber"
+
+    def __init__(self, delta=1.0):
+        self.delta = float(delta)
+
+    def value(self, prediction, target):
+        check_same_shape(prediction, target)
+        d = np.abs(prediction - target)
+        return float(np.mean(np.where(d < self.delta, 0.5 * d * d, self.delta * (d - 0.5 * self.delta))))
+
+    def gradient(self, prediction, target):
+        return np.clip(prediction - target, -self.delta, self.delta) / prediction.size
+
+    def get_config(self):
+        return {"delta": self.delta}
+
+
+class BCELoss(Loss):
+    r"""Binary cross-entropy from probabilities :math:`-\frac1N\sum t\log p + (1-t)\log(1-p)`.
+
+    As in PyTorch each log is clamped at -100, so :math:`p = 0` or 1 gives a large finite loss, and the
+    gradient :math:`\frac{1}{N}\frac{p - t}{p(1-p)}` divides by at least 1e-12. From logits, prefer
+    :class:`BCEWithLogitsLoss`: it never forms :math:`p` and stays exact for any logit.
+    """
+
+    name = "binary_cross_entropy"
+
+    def value(self, prediction, target):
+        check_same_shape(prediction, target)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(prediction), -100.0)
+            log_1mp = np.maximum(np.log1p(-prediction), -100.0)
+        return float(-np.mean(target * log_p + (1.0 - target) * log_1mp))
+
+    def gradient(self, prediction, target):
+        p = prediction
+        return (p - target) / np.maximum(p * (1.0 - p), 1e-12) / p.size
+
+
+class BCEWithLogitsLoss(Loss):
+    r"""Binary cross-entropy from logits :math:`z`: :math:`\frac1N\sum \max(z,0) - z t + \log(1 + e^{-|z|})`.
+
+    That form equals :math:`-t\log\sigma(z) - (1-t)\log(1-\sigma(z))` and never exponentiates a
+    positive number. Gradient :math:`\frac{1}{N}(\sigma(z) - t)`.
+    """
+
+    name = "binary_cross_entropy_with_logits"
+
+    def value(self, prediction, target):
+        check_same_shape(prediction, target)
+        z = prediction
+        return float(np.mean(np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))))
+
+    def gradient(self, prediction, target):
+        return (stable_sigmoid(prediction) - target) / prediction.size
+
+
+class CrossEntropyLoss(Loss):
+    r"""Softmax + negative log-likelihood from logits :math:`Z` (N, C).
+
+    Targets are class indices :math:`y` (N,) or probability rows :math:`T` (N, C), e.g. one-hot:
+
+    .. math:: L = -\frac1N \sum_n \sum_c T_{nc} \log \operatorname{softmax}(Z_n)_c, \qquad
+              \frac{\partial L}{\partial Z} = \frac1N(\operatorname{softmax}(Z) - T)
+
+    ``log_softmax`` subtracts the row maximum first, so logits of :math:`\pm 10^4` stay finite.
+    """
+
+    name = "cross_entropy"
+
+    def value(self, prediction, target):
+        logp = log_softmax(prediction, axis=1)
+        if target.ndim == 1:
+            _check_indices(prediction, target)
+            return float(-logp[np.arange(len(target)), target].mean())
+        check_same_shape(prediction, target)
+        return float(-(target * logp).sum(axis=1).mean())
+
+    def gradient(self, prediction, target):
+        grad = softmax(prediction, axis=1)
+        n = prediction.shape[0]
+        if target.ndim == 1:
+            grad[np.arange(n), target] -= 1.0
+        else:
+            grad -= target
+        grad /= n
+        return grad
+
+
+def _check_indices(prediction, target):
+    if prediction.ndim != 2 or target.shape[0] != prediction.shape[0]:
+        raise ValueError(
+            f"target: expected {prediction.shape[0]} class indices for logits of shape {prediction.shape}, "
+            f"got shape {target.shape}"
+        )
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"target: expected integer class indices, got dtype {target.dtype}")

@@ -1,0 +1,74 @@
+r"""Optimizers in NumPy, with PyTorch's update rules so both backends take identical steps.
+
+``step()`` changes each parameter in place from its accumulated ``grad``; ``zero_grad()`` clears
+the gradients for the next batch.
+"""
+import math
+
+import numpy as np
+
+
+class Optimizer:
+    def __init__(self, params, lr):
+        self.params = list(params)
+        self.lr = float(lr)
+
+    def zero_grad(self):
+        for p in self.params:
+            p.zero_grad()
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with momentum :math:`\mu`.
+
+    .. math:: v \leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta v
+
+    (:math:`v = g` on the first step; with :math:`\mu = 0` it is plain :math:`\theta \leftarrow \theta - \eta g`.)
+    """
+
+    def __init__(self, params, lr, momentum=0.0):
+        super().__init__(params, lr)
+        self.momentum = float(momentum)
+        self._velocity = [None] * len(self.params)
+
+    def step(self):
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if self.momentum:
+                v = self._velocity[i]
+                if v is None:
+                    v = self._velocity[i] = g.copy()
+                else:
+                    v *= self.momentum
+                    v += g
+                g = v
+            p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba), as PyTorch computes it.
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
+        \theta \leftarrow \theta - \eta \, \frac{m / (1-\beta_1^t)}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, lr)
+        self.beta1, self.beta2 = (float(b) for b in betas)
+        self.eps = float(eps)
+        self.t = 0
+        self._m = [np.zeros_like(p.data) for p in self.params]
+        self._v = [np.zeros_like(p.data) for p in self.params]
+
+    def step(self):
+        self.t += 1
+        bc1 = 1.0 - self.beta1**self.t
+        bc2_sqrt = math.sqrt(1.0 - self.beta2**self.t)
+        for p, m, v in zip(self.params, self._m, self._v):
+            g = p.grad
+            m *= self.beta1
+            m += (1.0 - self.beta1) * g
+            v *= self.beta2
+            v += (1.0 - self.beta2) * g * g
+            p.data -= (self.lr / bc1) * m / (np.sqrt(v) / bc2_sqrt + self.eps)

@@ -1,0 +1,66 @@
+"""What the backend-independent model (``nnlib.model``) needs from the torch backend.
+
+Same functions as ``nnlib.numpy_nn.engine``; here autograd does the backward pass.
+"""
+import numpy as np
+import torch
+
+NAME = "torch"
+
+
+def resolve_device(device):
+    """``"auto"`` picks CUDA when available, else the CPU; anything else must be a valid torch device."""
+    if device in ("auto", None):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device: {device!r} asked for, but this machine has no CUDA GPU (use 'auto' or 'cpu')")
+    return str(dev)
+
+
+def asarray(x, dtype, device):
+    if x.dtype.kind == "f":
+        return torch.as_tensor(np.ascontiguousarray(x), dtype=getattr(torch, dtype), device=device)
+    return torch.as_tensor(np.ascontiguousarray(x), device=device)
+
+
+def to_numpy(x):
+    return x.detach().cpu().numpy()
+
+
+def index(x, idx):
+    return x[idx]
+
+
+def no_grad():
+    return torch.no_grad()
+
+
+def accumulate_gradients(net, loss_fn, x, y, scale):
+    """One forward and backward pass; autograd adds ``scale * d(mean loss)/d(param)`` to ``param.grad``."""
+    out = net(x)
+    loss = loss_fn(out, y)
+    (loss * scale if scale != 1.0 else loss).backward()
+    return loss.detach(), out.detach()
+
+
+def get_params(net):
+    return [p.detach().cpu().numpy().copy() for p in net.parameters()]
+
+
+def set_param(param, value):
+    with torch.no_grad():
+        param.copy_(torch.as_tensor(value))
+
+
+def get_grads(net):
+    return [np.zeros(tuple(p.shape), dtype=str(p.dtype).replace("torch.", "")) if p.grad is None
+            else p.grad.detach().cpu().numpy().copy() for p in net.parameters()]
+
+
+def zero_grad(net):
+    for p in net.parameters():
+        p.grad = None

@@ -1,0 +1,96 @@
+r"""Loss functions in PyTorch with the signature of ``nnlib.numpy_nn.losses``.
+
+``loss(prediction, target)`` returns a 0-d tensor (call ``.backward()`` on it, or ``float()`` it);
+``backward()`` returns :math:`\partial L/\partial \text{prediction}` computed by autograd.
+"""
+import torch
+import torch.nn.functional as F
+
+from .._validation import check_same_shape
+from ._tensor import as_tensor, set_cache
+
+
+class Loss(torch.nn.Module):
+    name = "loss"
+
+    def forward(self, prediction, target):
+        set_cache(self, _cache=(prediction, target))
+        return self._fn(prediction, target)
+
+    def value(self, prediction, target):
+        return self._fn(as_tensor(prediction), as_tensor(target))
+
+    def gradient(self, prediction, target):
+        p = as_tensor(prediction).detach().requires_grad_(True)
+        with torch.enable_grad():
+            (g,) = torch.autograd.grad(self._fn(p, as_tensor(target)), p)
+        return g
+
+    def backward(self):
+        return self.gradient(*self._cache)
+
+    def get_config(self):
+        return {}
+
+
+class MSELoss(Loss):
+    name = "mse"
+
+    def _fn(self, p, t):
+        check_same_shape(p, t)
+        return F.mse_loss(p, t)
+
+
+class L1Loss(Loss):
+    name = "mae"
+
+    def _fn(self, p, t):
+        check_same_shape(p, t)
+        return F.l1_loss(p, t)
+
+
+class HuberLoss(Loss):
+    name = "huber"
+
+    def __init__(self, delta=1.0):
+        super().__init__()
+        self.delta = float(delta)
+
+    def _fn(self, p, t):
+        check_same_shape(p, t)
+        return F.huber_loss(p, t, delta=self.delta)
+
+    def get_config(self):
+        return {"delta": self.delta}
+
+
+class BCELoss(Loss):
+    name = "binary_cross_entropy"
+
+    def _fn(self, p, t):
+        check_same_shape(p, t)
+        return F.binary_cross_entropy(p, t)
+
+
+class BCEWithLogitsLoss(Loss):
+    name = "binary_cross_entropy_with_logits"
+
+    def _fn(self, p, t):
+        check_same_shape(p, t)
+        return F.binary_cross_entropy_with_logits(p, t)
+
+
+class CrossEntropyLoss(Loss):
+    name = "cross_entropy"
+
+    def _fn(self, p, t):
+        if t.ndim == 1:
+            if p.ndim != 2 or t.shape[0] != p.shape[0]:
+                raise ValueError(
+                    f"target: expected {p.shape[0]} class indices for logits of shape {tuple(p.shape)}, got shape {tuple(t.shape)}"
+                )
+            if t.dtype not in (torch.int64, torch.int32, torch.uint8, torch.int16, torch.int8):
+                raise TypeError(f"target: expected integer class indices, got dtype {t.dtype}")
+            return F.cross_entropy(p, t.long())
+        check_same_shape(p, t)
+        return F.cross_entropy(p, t)
