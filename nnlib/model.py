@@ -247,6 +247,17 @@ class Sequential:
         return {"layers": [layer.get_config() for layer in self.layers], "dtype": self.dtype,
                 "compile": self._compile_config}
 
+    @classmethod
+    def from_config(cls, config, weights=None, backend="numpy", device="auto", dtype=None):
+        """Rebuild a model from :meth:`get_config` (and optionally :meth:`get_weights`), compiled as it was."""
+        layers = [Dense(**layer) for layer in config["layers"]]
+        model = cls(layers, backend=backend, dtype=dtype or config["dtype"], device=device)
+        if weights is not None:
+            model.set_weights(weights)
+        if config.get("compile"):
+            model.compile(**config["compile"])
+        return model
+
     def save(self, path):
         """Write architecture, compile settings and weights to one file (atomically; no pickle)."""
         save_model_file(path, self.get_config(), self.get_weights())
@@ -307,11 +318,7 @@ def load_model(path, backend="numpy", device="auto", dtype=None):
     """
     config, weights = load_model_file(path)
     try:
-        layers = [Dense(**layer) for layer in config["layers"]]
-        model = Sequential(layers, backend=backend, dtype=dtype or config["dtype"], device=device)
-        model.set_weights(weights)
-        if config.get("compile"):
-            model.compile(**config["compile"])
+        model = Sequential.from_config(config, weights, backend=backend, device=device, dtype=dtype)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: the model file does not describe a valid nnlib model ({type(exc).__name__}: {exc})") from None
     return model
