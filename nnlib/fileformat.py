@@ -24,7 +24,12 @@ def save_model_file(path, config, weights):
     path = os.fspath(path)
     tensors = {f"{i:03d}": np.ascontiguousarray(w) for i, w in enumerate(weights)}
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": json.dumps(config)}
-    data = _st_save(tensors, metadata=metadata)
+    write_atomic(path, _st_save(tensors, metadata=metadata))
+
+
+def write_atomic(path, data):
+    """Write ``data`` (bytes) to ``path``: a temporary file in the same folder, then one ``os.replace``."""
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".nnlib-", suffix=".tmp", dir=folder)
     try:
