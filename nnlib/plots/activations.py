@@ -1,0 +1,366 @@
+r"""Activation functions: their curves, their properties, and what they do inside a network.
+
+Data functions (arrays and dicts, unit-tested) come first, then the drawing functions the notebook
+``04_activations`` wires to sliders. Every curve is computed by nnlib's own activation classes, in the
+NumPy backend by default or in PyTorch with ``backend="torch"``.
+
+Softmax maps a *vector* to a vector, so it has no curve of its own. We plot its first output for the
+input vector :math:`(x, 0, \dots, 0)` with ``n_classes`` entries:
+:math:`s_1(x) = e^x / (e^x + n_{classes} - 1)`, and its derivative :math:`\partial s_1/\partial x = s_1(1 - s_1)`.
+"""
+import importlib
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import names, numpy_nn
+
+#: every activation nnlib knows, in the order the notebook shows them
+ACTIVATIONS = tuple(names.ACTIVATIONS)
+
+#: the parameters each activation takes, with their defaults (PyTorch's defaults)
+PARAMETERS = {
+    "leaky_relu": {"negative_slope": 0.01},
+    "elu": {"alpha": 1.0},
+    "softplus": {"beta": 1.0},
+    "softmax": {"n_classes": 2},
+}
+
+#: one colour per activation, shared by every plot so a function keeps its colour across the notebook
+COLORS = dict(zip(ACTIVATIONS, ["#7f7f7f", "#1f77b4", "#ff7f0e", "#2ca02c", "#17becf",
+                                "#9467bd", "#8c564b", "#d62728", "#e377c2", "#bcbd22"]))
+
+
+# ------------------------------------------------------------------------------------------ data
+def params_for(name, **params):
+    """The subset of ``params`` that activation ``name`` takes, e.g. ``params_for("elu", alpha=2, beta=3)``
+    is ``{"alpha": 2}``. Lets one slider callback pass every slider value to whichever function is chosen."""
+    name = names.activation_name(name)
+    return {key: value for key, value in params.items() if key in PARAMETERS.get(name, {})}
+
+
+def make_activation(name, backend="numpy", **params):
+    """An nnlib activation object, e.g. ``make_activation("leaky_relu", negative_slope=0.1)``.
+
+    Parameters
+    ----------
+    name : str
+        Any name or alias in :mod:`nnlib.names` (``"swish"`` is ``"silu"``).
+    backend : {"numpy", "torch"}
+    **params
+        Parameters of that activation (see :data:`PARAMETERS`); ``n_classes`` is for the softmax
+        curve only and is not passed on.
+    """
+    name = names.activation_name(name)
+    allowed = PARAMETERS.get(name, {})
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise TypeError(f"params: activation {name!r} takes {sorted(allowed) or 'no parameters'}, got {unknown}")
+    if backend not in ("numpy", "torch"):
+        raise ValueError(f"backend: expected 'numpy' or 'torch', got {backend!r}")
+    module = importlib.import_module(f"nnlib.{backend}_nn")  # torch is imported only when asked for
+    options = {key: value for key, value in params.items() if key != "n_classes"}
+    return getattr(module, names.ACTIVATIONS[name])(**options)
+
+
+def activation_values(name, x, backend="numpy", **params):
+    r"""``(f(x), f'(x))`` for a 1-D array ``x``, as NumPy arrays of the shape of ``x``.
+
+    For softmax: the first output and its derivative for the input :math:`(x, 0, \dots, 0)`.
+    """
+    name = names.activation_name(name)
+    x = np.asarray(x, dtype=np.float64)
+    f = make_activation(name, backend, **params)
+    if name == "softmax":
+        n_classes = int(params.get("n_classes", PARAMETERS["softmax"]["n_classes"]))
+        if n_classes < 2:
+            raise ValueError(f"n_classes: expected at least 2 classes for softmax, got {n_classes}")
+        inputs = np.zeros((x.size, n_classes))
+        inputs[:, 0] = x
+        value, slope = f.value(inputs)[:, 0], f.derivative(inputs)[:, 0]
+    else:
+        value, slope = f.value(x), f.derivative(x)
+    return _to_numpy(value), _to_numpy(slope)
+
+
+def activation_curve(name, x_min=-5.0, x_max=5.0, n_points=401, backend="numpy", **params):
+    """Points to draw ``f`` and ``f'`` on ``[x_min, x_max]``: a dict with arrays ``x``, ``value``, ``derivative``."""
+    if not x_min < x_max:
+        raise ValueError(f"x_min, x_max: expected x_min < x_max, got {x_min} and {x_max}")
+    x = np.linspace(x_min, x_max, n_points)
+    value, slope = activation_values(name, x, backend, **params)
+    return {"x": x, "value": value, "derivative": slope}
+
+
+def numerical_derivative(name, x, h=1e-5, **params):
+    r"""Central difference :math:`(f(x+h) - f(x-h)) / 2h`, computed from the values alone.
+
+    Used to judge the properties independently of nnlib's hand-written derivatives.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return (activation_values(name, x + h, **params)[0] - activation_values(name, x - h, **params)[0]) / (2 * h)
+
+
+def activation_properties(name, **params):
+    r"""Properties of one activation, measured numerically from its values.
+
+    - ``non_linear``: the best straight line through :math:`f` on [-5, 5] misses it somewhere
+      (a linear or affine function is fitted exactly).
+    - ``continuously_differentiable``: the finite-difference slope on a grid of step 0.001 never jumps
+      by more than 0.05 between neighbours (a kink such as ReLU's at 0 jumps by about 0.5).
+    - ``lower``, ``upper``: the range's bounds; a side is bounded when :math:`f(\mp 50)` and
+      :math:`f(\mp 100)` agree, and the bound is then the smaller (larger) of that limit and the
+      smallest (largest) value seen on [-10, 10]. ``lower_attained``/``upper_attained``: some input
+      really reaches it (ReLU's 0 does, sigmoid's 0 does not).
+    - ``bounded``: both bounds finite, i.e. a fixed output range.
+    - ``monotonic``: never decreases on [-10, 10].
+    - ``max_slope``: the largest :math:`f'(x)` on [-10, 10]; ``f0``: :math:`f(0)`.
+
+    Returns
+    -------
+    dict
+    """
+    name = names.activation_name(name)
+    grid = np.linspace(-10, 10, 20001)
+    values = activation_values(name, grid, **params)[0]
+    fine = np.linspace(-5, 5, 10001)
+    fine_values = activation_values(name, fine, **params)[0]
+    design = np.stack([fine, np.ones_like(fine)], axis=1)
+    line = design @ np.linalg.lstsq(design, fine_values, rcond=None)[0]
+    slope = numerical_derivative(name, fine, **params)
+    lower, lower_attained = _bound(name, values, -1.0, params)
+    upper, upper_attained = _bound(name, values, +1.0, params)
+    return {
+        "name": name,
+        "non_linear": bool(np.max(np.abs(fine_values - line)) > 1e-6),
+        "continuously_differentiable": bool(np.max(np.abs(np.diff(slope))) < 0.05),
+        "lower": lower, "lower_attained": lower_attained,
+        "upper": upper, "upper_attained": upper_attained,
+        "bounded": bool(np.isfinite(lower) and np.isfinite(upper)),
+        "monotonic": bool(np.all(np.diff(values) >= -1e-12)),
+        "max_slope": float(np.max(numerical_derivative(name, grid, **params))),
+        "f0": float(activation_values(name, np.zeros(1), **params)[0][0]),
+    }
+
+
+def _bound(name, values, side, params):
+    """(bound, attained) on one side: side=-1 for the lower bound (x -> -inf), +1 for the upper."""
+    far, farther = activation_values(name, np.array([50.0, 100.0]) * side, **params)[0] * side
+    # Compare in the "upper" orientation: multiplying by side turns a lower bound into an upper one.
+    if abs(farther - far) > 1e-6 * (1 + abs(far)):
+        return side * np.inf, False
+    limit = round(float(farther), 9)
+    seen = float(np.max(values * side))
+    if seen >= limit - 1e-12:
+        return side * max(seen, limit), True
+    return side * limit, False
+
+
+def format_range(props, digits=2):
+    """The range as text: ``"(0, 1)"`` open, ``"[0, ∞)"`` closed where the bound is reached."""
+    def show(v):
+        if np.isinf(v):
+            return "∞" if v > 0 else "-∞"
+        text = f"{v:.{digits}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    left = "[" if props["lower_attained"] else "("
+    right = "]" if props["upper_attained"] else ")"
+    return f"{left}{show(props['lower'])}, {show(props['upper'])}{right}"
+
+
+def properties_table(activations=ACTIVATIONS, **params):
+    """One row of :func:`activation_properties` per activation (``params`` go to the ones that take them)."""
+    return [activation_properties(name, **params_for(name, **params)) for name in activations]
+
+
+def format_properties_table(rows):
+    """The table as aligned text (yes/no, the range, f(0), the largest slope), for printing."""
+    header = ("activation", "non-linear", "C¹ (smooth slope)", "range", "fixed range", "monotonic", "f(0)", "max slope")
+    lines = [header]
+    for r in rows:
+        lines.append((r["name"], _yes(r["non_linear"]), _yes(r["continuously_differentiable"]), format_range(r),
+                      _yes(r["bounded"]), _yes(r["monotonic"]), f"{r['f0']:.2f}", f"{r['max_slope']:.3f}"))
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in lines)
+
+
+def _yes(flag):
+    return "yes" if flag else "no"
+
+
+def gradient_through_depth(name, depth=10, width=64, weight_scale=1.0, n_samples=256, seed=0):
+    r"""How big the gradient is at each layer of a deep, untrained network.
+
+    ``depth`` blocks of ``Linear(width, width)`` then ``name``, weights :math:`\sim N(0, s^2/width)`
+    with :math:`s` = ``weight_scale``, biases 0, inputs :math:`\sim N(0, 1)`. Backpropagating the
+    gradient of :math:`L = \text{mean}(\text{sum of outputs})`, the chain rule multiplies by
+    :math:`W_l^\top` and by :math:`f'(z_l)` at every layer, so
+    :math:`\partial L/\partial z_1 = f'(z_1) \odot W_2^\top (f'(z_2) \odot \dots)`.
+
+    Returns
+    -------
+    ndarray, shape (depth,)
+        Root-mean-square of :math:`\partial L/\partial z_l` for layers l = 1 (input side) .. depth,
+        divided by the value at the last layer (so the last entry is 1).
+    """
+    rng = np.random.default_rng(seed)
+    linears, activations = [], []
+    for _ in range(depth):
+        layer = numpy_nn.Linear(width, width, rng=rng)
+        layer.weight.data[...] = rng.normal(0.0, weight_scale / np.sqrt(width), size=(width, width))
+        layer.bias.data[...] = 0.0
+        linears.append(layer)
+        activations.append(make_activation(name))
+    h = rng.normal(size=(n_samples, width))
+    for layer, f in zip(linears, activations):
+        h = f.forward(layer.forward(h))
+    grad = np.ones_like(h) / n_samples
+    sizes = []
+    for layer, f in zip(reversed(linears), reversed(activations)):
+        grad = f.backward(grad)          # now dL/dz for this layer
+        sizes.append(np.sqrt(np.mean(grad ** 2)))
+        grad = layer.backward(grad)      # dL/d(input of this layer)
+    sizes = np.array(sizes[::-1])
+    return sizes / sizes[-1]
+
+
+def dead_units(bias_shift=-1.0, name="relu", n_inputs=2, n_units=64, n_samples=500, seed=0):
+    r"""Which units of one layer pass no gradient at all, for inputs :math:`\sim N(0, 1)`.
+
+    A layer ``Linear(n_inputs, n_units)`` (PyTorch's initial weights) gets ``bias_shift`` added to every
+    bias. A unit is *dead* when :math:`f'(z) = 0` for every sample: its weights then never change
+    again, whatever the data. A large negative bias pushes :math:`z` below 0 for all inputs; ReLU's
+    slope there is 0, leaky ReLU's is still ``negative_slope``.
+
+    Returns
+    -------
+    dict
+        ``positive`` (n_units,): share of samples with :math:`z > 0` per unit; ``dead`` (n_units,) bool:
+        :math:`f'(z) = 0` for every sample; ``dead_fraction``: the share of dead units.
+    """
+    rng = np.random.default_rng(seed)
+    layer = numpy_nn.Linear(n_inputs, n_units, rng=rng)
+    X = rng.normal(size=(n_samples, n_inputs))
+    z = layer.forward(X) + bias_shift
+    dead = np.all(make_activation(name).derivative(z) == 0, axis=0)
+    return {"positive": np.mean(z > 0, axis=0), "dead": dead, "dead_fraction": float(np.mean(dead))}
+
+
+def _to_numpy(a):
+    return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+
+
+# ------------------------------------------------------------------------------------- drawing
+def _draw_curve(ax_value, ax_slope, name, curve, label=None, **style):
+    color = style.pop("color", COLORS[name])
+    ax_value.plot(curve["x"], curve["value"], color=color, label=label, **style)
+    ax_slope.plot(curve["x"], curve["derivative"], color=color, label=label, **style)
+
+
+def _axes_style(ax, title):
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.axvline(0, color="0.6", lw=0.8)
+    ax.grid(alpha=0.3)
+    ax.set_title(title)
+    ax.set_xlabel("x")
+
+
+def plot_activation(name="tanh", x_range=5.0):
+    """Value and derivative of one activation on ``[-x_range, x_range]`` (the dropdown + range widget).
+
+    The shaded band marks where the slope is below 0.05: there the neuron hardly learns (saturation).
+    """
+    name = names.activation_name(name)
+    curve = activation_curve(name, -x_range, x_range)
+    fig = Figure(figsize=(9, 3.4), layout="constrained")
+    ax_value, ax_slope = fig.subplots(1, 2)
+    _draw_curve(ax_value, ax_slope, name, curve, lw=2.5)
+    flat = np.abs(curve["derivative"]) < 0.05
+    for ax in (ax_value, ax_slope):
+        ax.fill_between(curve["x"], 0, 1, where=flat, transform=ax.get_xaxis_transform(), color="0.85",
+                        label="slope < 0.05")
+    _axes_style(ax_value, f"{name}(x)")
+    _axes_style(ax_slope, f"derivative {name}'(x)")
+    ax_slope.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def plot_parametric(negative_slope=0.1, alpha=1.0, beta=1.0, x_range=4.0):
+    """Leaky ReLU, ELU and softplus with their parameters (solid) against the defaults (dashed)."""
+    chosen = {"leaky_relu": {"negative_slope": negative_slope}, "elu": {"alpha": alpha}, "softplus": {"beta": beta}}
+    fig = Figure(figsize=(10, 5), layout="constrained")
+    axes = fig.subplots(2, 3, sharex=True)
+    for col, (name, params) in enumerate(chosen.items()):
+        ax_value, ax_slope = axes[0, col], axes[1, col]
+        _draw_curve(ax_value, ax_slope, name, activation_curve(name, -x_range, x_range),
+                    label="default", lw=1.2, ls="--", color="0.5")
+        _draw_curve(ax_value, ax_slope, name, activation_curve(name, -x_range, x_range, **params),
+                    label=", ".join(f"{k}={v:g}" for k, v in params.items()), lw=2.5)
+        _axes_style(ax_value, f"{name}(x)")
+        _axes_style(ax_slope, f"{name}'(x)")
+        ax_value.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def plot_activation_grid(activations=ACTIVATIONS, x_range=5.0, ncols=5):
+    """Every activation in one figure: value (solid) and derivative (dashed), one panel each."""
+    nrows = -(-len(activations) // ncols)
+    fig = Figure(figsize=(3.1 * ncols, 2.7 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True)).ravel()
+    for ax, name in zip(axes, activations):
+        curve = activation_curve(name, -x_range, x_range)
+        ax.plot(curve["x"], curve["value"], color=COLORS[name], lw=2.2, label="f(x)")
+        ax.plot(curve["x"], curve["derivative"], color="k", lw=1.2, ls="--", label="f'(x)")
+        _axes_style(ax, name + (" (first of 2 outputs)" if name == "softmax" else ""))
+        ax.set_ylim(-1.6, 3.1)
+    for ax in axes[len(activations):]:
+        ax.set_visible(False)
+    axes[0].legend(loc="upper left", fontsize=8)
+    fig.suptitle("Activation functions (solid) and their derivatives (dashed)")
+    return fig
+
+
+def plot_gradient_through_depth(depth=10, weight_scale=1.0, activations=("sigmoid", "tanh", "relu", "gelu")):
+    """Gradient size per layer (log scale) of a deep untrained network, one line per activation."""
+    fig = Figure(figsize=(7.5, 4), layout="constrained")
+    ax = fig.subplots()
+    layers = np.arange(1, depth + 1)
+    for name in activations:
+        ax.semilogy(layers, gradient_through_depth(name, depth, weight_scale=weight_scale), "o-",
+                    color=COLORS[name], label=name)
+    ax.axhline(1, color="0.6", lw=0.8)
+    ax.set_xlabel("layer (1 = nearest the input)")
+    ax.set_ylabel("gradient size / size at the last layer")
+    ax.set_title(f"{depth} layers, weight scale {weight_scale:g}")
+    ax.set_ylim(1e-12, 1e6)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def plot_dead_units(bias_shift=-1.0, activations=("relu", "leaky_relu")):
+    """Per unit, the share of inputs with z > 0, sorted; dead units (no gradient for any input) in red."""
+    fig = Figure(figsize=(10, 3.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(activations), sharey=True))
+    for ax, name in zip(axes, activations):
+        data = dead_units(bias_shift, name)
+        order = np.argsort(data["positive"], kind="stable")
+        units = np.arange(order.size)
+        dead = data["dead"][order]
+        ax.bar(units, data["positive"][order], color=COLORS[name], width=0.9)
+        # a unit with z <= 0 everywhere has a bar of height 0: mark it, red x if dead, hollow circle if not
+        silent = data["positive"][order] == 0
+        if dead.any():
+            ax.plot(units[dead], np.zeros(dead.sum()), "x", color="#d62728", label="dead: f'(z) = 0 always")
+        if (silent & ~dead).any():
+            ax.plot(units[silent & ~dead], np.zeros((silent & ~dead).sum()), "o", mfc="none", color=COLORS[name],
+                    label="z < 0 always, yet f'(z) > 0")
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_xlabel("unit (sorted)")
+        ax.set_title(f"{name}: {int(dead.sum())} of {order.size} units dead")
+        ax.grid(alpha=0.3, axis="y")
+        if silent.any():
+            ax.legend(loc="upper left", fontsize=8)
+    axes[0].set_ylabel("share of inputs with z > 0")
+    fig.suptitle(f"every bias shifted by {bias_shift:+g}")
+    return fig
