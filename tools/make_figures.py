@@ -28,6 +28,7 @@ FIGURES = [
     ("activations.png", "nnlib.plots.activations:plot_activation_grid", {}),
     ("decision_boundaries.png", "nnlib.plots.boundary:plot_boundaries_grid", {}),
     ("layer_shapes.png", "nnlib.plots.layers:plot_layer_shapes", {"batch_size": 4, "n_inputs": 3, "n_neurons": 2}),
+    ("cross_validation.png", "nnlib.plots.classification:plot_penguin_cross_validation", {}),
 ]
 
 DPI = 110
