@@ -103,12 +103,13 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
                 f"y: expected labels of at least 2 classes, got only 1 class ({encoder.classes_[0]!r}); "
                 "a classifier has nothing to learn from one class"
             )
-        self.classes_ = encoder.classes_
-        self.model_ = self._build_network(X.shape[1], len(self.classes_))
-        self.history_ = self.model_.fit(
+        model = self._build_network(X.shape[1], len(encoder.classes_))
+        history = model.fit(
             X, encoder.transform(y), epochs=self.epochs, batch_size=self.batch_size,
             accumulation_steps=self.accumulation_steps, shuffle=True, verbose=self.verbose, callbacks=callbacks,
         )
+        # set only once training succeeded: a failed fit leaves no half-fitted model behind
+        self.classes_, self.model_, self.history_ = encoder.classes_, model, history
         return self
 
     def _build_network(self, n_features, n_classes):

@@ -115,12 +115,14 @@ def test_hidden_layer_sizes_build_the_network():
     ({"epochs": 0}, "epochs"),
     ({"learning_rate": -1.0}, "learning_rate"),
     ({"dtype": "int8"}, "dtype"),
+    ({"accumulation_steps": 64, "batch_size": 32}, "accumulation_steps"),
 ])
 def test_bad_hyperparameters_raise_in_fit_naming_the_argument(params, argument):
     X, y = blobs()
     clf = NNClassifier(**params)  # scikit-learn convention: __init__ accepts anything, fit checks
     with pytest.raises(ValueError, match=argument):
         clf.fit(X, y)
+    assert not hasattr(clf, "model_") and not hasattr(clf, "classes_")  # no half-fitted model left behind
 
 
 def test_one_class_is_refused_with_a_clear_message():
