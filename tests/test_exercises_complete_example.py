@@ -1,0 +1,121 @@
+"""Checkers of 08_complete_example: the right answer passes, typical wrong answers get the right message."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnlib.exercises import complete_example as ex
+
+
+def run(capsys, checker, *args):
+    ok = checker(*args)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out  # one line, whatever happened
+    return ok, out
+
+
+# ---------------------------------------------------------------------------------------- one_hot
+def one_hot(labels, n_classes):
+    out = np.zeros((len(labels), n_classes))
+    out[np.arange(len(labels)), labels] = 1.0
+    return out
+
+
+def test_one_hot_reference():
+    np.testing.assert_array_equal(ex.one_hot_reference([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+
+
+@pytest.mark.parametrize("answer", [
+    one_hot,
+    lambda labels, n: np.eye(n)[labels],
+    lambda labels, n: (np.asarray(labels)[:, None] == np.arange(n)).tolist(),  # booleans in lists are fine
+])
+def test_one_hot_correct_answers_pass(capsys, answer):
+    ok, out = run(capsys, ex.check_one_hot, answer)
+    assert ok and out.startswith("✅ one_hot: correct")
+
+
+def test_one_hot_stub(capsys):
+    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: None)
+    assert not ok and "no answer yet" in out
+
+
+def test_one_hot_transposed(capsys):
+    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: one_hot(labels, n).T)
+    assert not ok and "wrong shape: expected (4, 3), got (3, 4)" in out and "transpose" in out
+
+
+def test_one_hot_returning_the_labels(capsys):
+    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: np.asarray(labels))
+    assert not ok and "a whole row per label" in out
+
+
+def test_one_hot_off_by_one(capsys):
+    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: np.roll(one_hot(labels, n), 1, axis=1))
+    assert not ok and "wrong value at index (0, 0)" in out and "np.arange(len(labels))" in out
+
+
+def test_one_hot_that_ignores_n_classes(capsys):
+    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: one_hot(labels, max(labels) + 1))
+    assert not ok and "for input ([0], 3): wrong shape: expected (1, 3), got (1, 1)" in out
+
+
+def test_one_hot_that_crashes(capsys):
+    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: labels.nonexistent)
+    assert not ok and "raised AttributeError" in out
+
+
+def test_one_hot_not_a_function(capsys):
+    ok, out = run(capsys, ex.check_one_hot, None)
+    assert not ok and "expected a function" in out
+
+
+# --------------------------------------------------------------------------------------- baseline
+Y = pd.Series(["a"] * 6 + ["b"] * 3 + ["c"] * 1)
+
+
+def test_baseline_correct(capsys):
+    ok, out = run(capsys, ex.check_baseline, Y.value_counts().max() / len(Y), Y)
+    assert ok and out.startswith("✅ majority baseline")
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (6, "divide by the number of rows"),
+    (60.0, "a percentage"),
+    (1 / 3, "random guess"),
+    (0.1, "LEAST common"),
+    (0.5, "expected 0.6, got 0.5"),
+    ("0.6x", "expected one number"),
+])
+def test_baseline_wrong_answers(capsys, wrong, message):
+    ok, out = run(capsys, ex.check_baseline, wrong, Y)
+    assert not ok and message in out
+
+
+def test_baseline_stub(capsys):
+    ok, out = run(capsys, ex.check_baseline, None, Y)
+    assert not ok and "no answer yet" in out
+
+
+# ------------------------------------------------------------------------------------------- leak
+@pytest.mark.parametrize("answer", ["C", "c", " line C "])
+def test_leak_correct(capsys, answer):
+    ok, out = run(capsys, ex.check_leak, answer)
+    assert ok and "imputer.transform(X)" in out
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("A", "splits the rows first"),
+    ("B", "X_train only"),
+    ("D", "training rows only"),
+    ("E", "only measures"),
+    ("F", "one of the letters A to E"),
+    (3, "expected a letter as a string"),
+])
+def test_leak_wrong_answers(capsys, answer, message):
+    ok, out = run(capsys, ex.check_leak, answer)
+    assert not ok and message in out and "Hint" in out
+
+
+def test_leak_stub(capsys):
+    ok, out = run(capsys, ex.check_leak, None)
+    assert not ok and "no answer yet" in out
