@@ -1,0 +1,175 @@
+"""The learner's view: every notebook in JupyterLab in a real (headless) Chromium.
+
+For each learner notebook: restart the kernel and run all cells through JupyterLab's own menu, assert
+that no cell shows an error, then move every slider and assert its plot redraws. A screenshot of each
+notebook's first widget goes to ``test-output/browser/``.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+SHOTS = ROOT / "test-output" / "browser"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PANEL = ".jp-NotebookPanel:visible"
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("Debian's chromium is not installed: `apt-get install chromium` (.ci/run does this)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, chromium):
+    """A JupyterLab server of its own: temporary HOME and Jupyter dirs, a random token, 127.0.0.1 only."""
+    home = tmp_path_factory.mktemp("home")
+    port, token = _free_port(), uuid.uuid4().hex
+    env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
+    env.pop("JUPYTER_DATA_DIR", None)
+    log = open(home / "jupyter.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT / 'notebooks'}", "--allow-root",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"jupyter lab exited: {(home / 'jupyter.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        else:
+            pytest.fail("jupyter lab did not answer within 60 s")
+        yield url, token
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _run_all(page):
+    page.click("text=Kernel", timeout=30_000)
+    page.click("text=Restart Kernel and Run All Cells…")
+    page.click(".jp-Dialog button.jp-mod-accept")  # "Confirm Kernel Restart"
+
+
+def _pending_cells(page):
+    """How many code cells show no execution count yet ("[*]:" while queued or running)."""
+    return page.evaluate("""() => {
+        const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
+        const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent.trim());
+        return prompts.filter(t => !/^\\[\\d+\\]:$/.test(t)).length;
+    }""")
+
+
+def _wait_until_done(page, timeout_s=240):
+    """The run started (some cell queued), then every code cell has a count and the kernel is idle."""
+    deadline = time.time() + 30
+    while _pending_cells(page) == 0:  # the stored notebook shows old counts until the run begins
+        assert time.time() < deadline, "Run All did not start"
+        time.sleep(0.2)
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        busy = page.locator(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='busy']").count()
+        if _pending_cells(page) == 0 and busy == 0:
+            return
+        time.sleep(1)
+    raise AssertionError(f"cells still pending after {timeout_s} s")
+
+
+def _errors(page):
+    """Error outputs in cells that are not meant to raise (NBVAL_RAISES_EXCEPTION)."""
+    return page.evaluate(f"""() => {{
+        const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
+        return [...panel.querySelectorAll('.jp-CodeCell')].filter(cell =>
+            cell.querySelector('.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"] .ansi-red-fg, .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]') &&
+            !cell.querySelector('.jp-InputArea').textContent.includes('NBVAL_RAISES_EXCEPTION')
+        ).map(cell => cell.querySelector('.jp-InputArea').textContent.slice(0, 200));
+    }}""")
+
+
+def _image_of(widget):
+    """The src of the last image in the widget's output area (the plot the slider drives)."""
+    return widget.evaluate("""w => {
+        const imgs = w.querySelectorAll('img');
+        return imgs.length ? imgs[imgs.length - 1].src : null;
+    }""")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
+    url, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{url}/lab/tree/{name}?reset&token={token}", timeout=120_000)
+        page.wait_for_selector(f"{PANEL} .jp-Notebook", timeout=120_000)
+        page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+        _run_all(page)
+        _wait_until_done(page)
+        assert _errors(page) == [], f"{name}: cells show errors"
+
+        widgets = page.locator(f"{PANEL} .jp-OutputArea-output .widget-interact")
+        sliders = page.locator(f"{PANEL} .widget-interact .noUi-handle, {PANEL} .widget-interact input[type=range]")
+        if widgets.count():
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            widgets.first.scroll_into_view_if_needed()
+            widgets.first.screenshot(path=str(SHOTS / f"{Path(name).stem}.png"))
+        unchanged = []
+        for i in range(sliders.count()):
+            slider = sliders.nth(i)
+            widget = slider.locator("xpath=ancestor::div[contains(@class,'widget-interact')][1]")
+            slider.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+            before = _image_of(widget)
+            slider.focus()
+            for _ in range(3):
+                page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(150)
+            for _ in range(60):  # the kernel redraws; wait for the new image
+                page.wait_for_timeout(250)
+                after = _image_of(widget)
+                if after and after != before:
+                    break
+            if not after or after == before:
+                label = slider.evaluate("s => (s.closest('.widget-slider, .widget-hslider') || s).textContent.slice(0, 60)")
+                unchanged.append(f"slider {i} ({label.strip()})")
+        assert unchanged == [], f"{name}: these sliders did not redraw their plot: {unchanged}"
+    finally:
+        page.close()
