@@ -11,6 +11,8 @@ For element-wise functions ``backward`` is ``grad_output * f'(x)``. Softmax mixe
 so its backward is a Jacobian-vector product instead. Shapes: any ``(..., n)``; output has the
 shape of the input.
 """
+import math
+
 import numpy as np
 from scipy.special import erf
 
@@ -187,8 +189,8 @@ class GELU(Activation):
         return x * _normal_cdf(x)
 
     def _local_grad(self, x, y):
-        pdf = np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
-        return (_normal_cdf(x) + x * pdf).astype(x.dtype)
+        pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return _normal_cdf(x) + x * pdf
 
 
 class SiLU(Activation):
@@ -225,5 +227,10 @@ class Softmax(Activation):
         return s * (grad_output - (grad_output * s).sum(axis=-1, keepdims=True))
 
 
+# Python floats, not NumPy float64 scalars: those would promote float32 arrays to float64.
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
 def _normal_cdf(x):
-    return 0.5 * (1.0 + erf(x / np.sqrt(2.0)))
+    return 0.5 * (1.0 + erf(x * _INV_SQRT_2))
