@@ -5,6 +5,7 @@ training step), micro-batch accumulation, shuffling, progress, history and the m
 backend's ``engine`` module supplies the few operations that differ (arrays, forward+backward).
 """
 import importlib
+import numbers
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -27,7 +28,14 @@ class Dense:
         self.in_features = v.check_positive_int(in_features, "in_features")
         self.out_features = v.check_positive_int(out_features, "out_features")
         self.activation = names.activation_name(activation)
-        self.activation_options = dict(activation_options)
+        allowed = names.ACTIVATION_OPTIONS.get(self.activation, ())
+        unknown = sorted(set(activation_options) - set(allowed))
+        if unknown:
+            raise TypeError(f"activation {self.activation!r}: expected options among {list(allowed)}, got {unknown}")
+        for key, value in activation_options.items():
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+                raise TypeError(f"{key}: expected a finite number, got {type(value).__name__} {value!r}")
+        self.activation_options = {key: float(value) for key, value in activation_options.items()}
 
     def get_config(self):
         return {"in_features": self.in_features, "out_features": self.out_features,
@@ -106,8 +114,20 @@ class Sequential:
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
             raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
         loss_options = {k: options.pop(k) for k in ("delta",) if k in options}
-        if opt_name == "sgd" and options:
-            raise TypeError(f"optimizer 'sgd': unexpected options {sorted(options)} (it takes learning_rate and momentum)")
+        if loss_options and self.loss != "huber":
+            raise TypeError(f"loss {self.loss!r}: unexpected option 'delta' (only loss 'huber' takes it)")
+        if "delta" in loss_options:
+            loss_options["delta"] = v.check_positive_float(loss_options["delta"], "delta")
+        allowed = {"sgd": (), "adam": ("betas", "eps")}[opt_name]
+        if set(options) - set(allowed):
+            raise TypeError(
+                f"optimizer {opt_name!r}: expected options among {['learning_rate', 'momentum', *allowed]}, "
+                f"got {sorted(options)}"
+            )
+        if "betas" in options:
+            options["betas"] = _check_betas(options["betas"])
+        if "eps" in options:
+            options["eps"] = v.check_positive_float(options["eps"], "eps")
         last = self.layers[-1].activation
         train_modules, output, loss_cls = self._modules, None, names.LOSSES[self.loss]
         if self.loss == "cross_entropy":
@@ -336,6 +356,17 @@ def _check_layers(layers):
                 f"out_features, got {layer.in_features}"
             )
     return list(layers)
+
+
+def _check_betas(betas):
+    """Adam's ``(beta1, beta2)``, each in [0, 1), as a tuple of floats (a JSON list comes back as one too)."""
+    try:
+        pair = tuple(float(b) for b in betas)
+    except (TypeError, ValueError):
+        pair = ()
+    if len(pair) != 2 or not all(0 <= b < 1 for b in pair):
+        raise ValueError(f"betas: expected two numbers in [0, 1) such as (0.9, 0.999), got {betas!r}")
+    return pair
 
 
 def _micro_batches(start, stop, k):

@@ -3,6 +3,8 @@
 One place decides which spellings a learner may use (``"swish"`` is ``"silu"``, ``"mae"`` is
 ``"l1"``...), so the NumPy and the PyTorch backend can never disagree about what a name means.
 """
+import numpy as np
+
 from ._validation import check_choice
 
 #: canonical activation name -> class name used by both backends
@@ -18,6 +20,8 @@ ACTIVATIONS = {
     "silu": "SiLU",
     "softmax": "Softmax",
 }
+#: keyword options each activation takes (``Dense(..., activation="elu", alpha=0.5)``)
+ACTIVATION_OPTIONS = {"leaky_relu": ("negative_slope",), "elu": ("alpha",), "softplus": ("beta", "threshold")}
 ACTIVATION_ALIASES = {"linear": "identity", "none": "identity", "swish": "silu", "leakyrelu": "leaky_relu"}
 
 #: canonical loss name -> class name used by both backends
@@ -72,6 +76,8 @@ def optimizer_name(name):
 def dtype_name(dtype):
     """``"float32"`` or ``"float64"`` from a string or a NumPy/torch dtype."""
     text = str(dtype).replace("torch.", "").replace("numpy.", "")
+    if isinstance(dtype, type) and issubclass(dtype, np.generic):  # np.float32, the class itself
+        text = np.dtype(dtype).name
     if text in ("float", "double"):
         text = {"float": "float32", "double": "float64"}[text]
     return check_choice(text, DTYPES, "dtype", given=dtype)

@@ -47,7 +47,8 @@ def accumulate_gradients(net, loss_fn, x, y, scale):
 
 
 def get_params(net):
-    return [p.data for p in net.parameters()]
+    # copies, as in the torch backend: a later fit must not change arrays the caller already holds
+    return [p.data.copy() for p in net.parameters()]
 
 
 def set_param(param, value):
