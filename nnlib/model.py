@@ -211,26 +211,30 @@ class Sequential:
             raise ValueError(f"accumulation_steps: expected at most batch_size={batch_size} micro-batches, got {k}")
         x, t, labels = self._prepare(X, y)
         n = x.shape[0]
+        engine, net, loss_fn, optimizer = self._engine, self._train_net, self.loss_fn, self.optimizer
+        # The step below is all that runs per batch: no checks, no conversions. Per-batch losses and
+        # predicted classes are only collected; they are summed once per epoch (on a GPU that also
+        # avoids a synchronisation per step).
         history = History()
         bar = tqdm(range(epochs), desc=f"fit ({self.backend})", unit="epoch", disable=not verbose, leave=True)
         for epoch in bar:
-            order = self._engine.asarray(self._rng.permutation(n), None, self.device) if shuffle else None
-            total_loss, correct = 0.0, 0
+            order = engine.asarray(self._rng.permutation(n), None, self.device) if shuffle else None
+            losses, sizes, predicted = [], [], []
             for start in range(0, n, batch_size):
                 stop = min(start + batch_size, n)
-                self.optimizer.zero_grad()
+                optimizer.zero_grad()
                 for s, e in _micro_batches(start, stop, k):
                     rows = slice(s, e) if order is None else order[s:e]
-                    yb = t[rows]
-                    loss, out = self._engine.accumulate_gradients(self._train_net, self.loss_fn, x[rows], yb,
-                                                                  (e - s) / (stop - start))
-                    total_loss = total_loss + loss * (e - s)
+                    loss, out = engine.accumulate_gradients(net, loss_fn, x[rows], t[rows], (e - s) / (stop - start))
+                    losses.append(loss)
+                    sizes.append(e - s)
                     if labels is not None:
-                        correct = correct + self._correct(out, labels[rows])
-                self.optimizer.step()
-            logs = {"loss": float(total_loss) / n}
+                        predicted.append(self._predicted_class(out))
+                optimizer.step()
+            logs = {"loss": float(np.dot(engine.scalars_to_numpy(losses), sizes)) / n}
             if labels is not None:
-                logs["accuracy"] = float(correct) / n
+                in_order = labels if order is None else labels[order]
+                logs["accuracy"] = float(self._n_correct(engine.concatenate(predicted), in_order)) / n
             if validation_data is not None:
                 val = self.evaluate(*validation_data)
                 logs.update({f"val_{key}": value for key, value in val.items()})
@@ -323,11 +327,17 @@ class Sequential:
         return (conv(features, self.dtype, self.device), conv(target, self.dtype, self.device),
                 None if labels is None else conv(labels, None, self.device))
 
-    def _correct(self, out, labels):
+    def _predicted_class(self, out):
         # Works on NumPy arrays and tensors alike: both spell it the same way.
         if self.loss == "cross_entropy":
-            return (out.argmax(1) == labels).sum()
-        return ((out[:, 0] > 0) == (labels > 0)).sum()  # logits: p > 0.5 exactly when z > 0
+            return out.argmax(1)
+        return out[:, 0] > 0  # logits: p > 0.5 exactly when z > 0
+
+    def _n_correct(self, predicted, labels):
+        return (predicted == (labels if self.loss == "cross_entropy" else labels > 0)).sum()
+
+    def _correct(self, out, labels):
+        return self._n_correct(self._predicted_class(out), labels)
 
 
 def load_model(path, backend="numpy", device="auto", dtype=None):
@@ -371,6 +381,8 @@ def _check_betas(betas):
 
 def _micro_batches(start, stop, k):
     """k contiguous (start, stop) ranges covering [start, stop), sizes differing by at most one."""
-    k = min(k, stop - start)
-    edges = start + ((stop - start) * np.arange(k + 1)) // k
-    return zip(edges[:-1].tolist(), edges[1:].tolist())
+    if k == 1:
+        return ((start, stop),)
+    n, k = stop - start, min(k, stop - start)
+    edges = [start + (n * i) // k for i in range(k + 1)]
+    return zip(edges[:-1], edges[1:])

@@ -117,6 +117,9 @@ class ReLU(Activation):
     def _local_grad(self, x, y):
         return (x > 0).astype(x.dtype)
 
+    def backward(self, grad_output):
+        return grad_output * (self._x > 0)  # a boolean mask multiplies as 0/1, keeping the dtype
+
 
 class LeakyReLU(Activation):
     r""":math:`x` for :math:`x > 0`, else :math:`a x`; derivative 1 or :math:`a` (``negative_slope``)."""

@@ -42,8 +42,17 @@ def accumulate_gradients(net, loss_fn, x, y, scale):
     grad = loss_fn.backward()
     if scale != 1.0:
         grad *= scale
-    net.backward(grad)
+    net.backward(grad, input_grad=False)  # only the parameters' gradients are wanted here
     return loss, out
+
+
+def scalars_to_numpy(values):
+    """A list of per-step losses (floats here) as one float64 array."""
+    return np.asarray(values, dtype=np.float64)
+
+
+def concatenate(arrays):
+    return np.concatenate(arrays)
 
 
 def get_params(net):

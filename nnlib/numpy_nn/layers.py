@@ -67,11 +67,15 @@ class Linear:
             z += self.bias.data
         return z
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
+        """Add dL/dW and dL/db to ``.grad``; return dL/dX (``None`` with ``input_grad=False``).
+
+        Training never needs dL/dX of the first layer (X is data), and it costs as much as dL/dW.
+        """
         self.weight.grad += grad_output.T @ self._x
         if self.bias is not None:
             self.bias.grad += grad_output.sum(axis=0)
-        return grad_output @ self.weight.data
+        return grad_output @ self.weight.data if input_grad else None
 
     def parameters(self):
         return [self.weight] if self.bias is None else [self.weight, self.bias]
@@ -103,10 +107,14 @@ class Sequential:
             x = m.forward(x)
         return x
 
-    def backward(self, grad_output):
-        for m in reversed(self.modules):
+    def backward(self, grad_output, input_grad=True):
+        """Walk the modules in reverse; ``input_grad=False`` skips dL/dX of a first ``Linear`` (returns ``None``)."""
+        for m in self.modules[:0:-1]:
             grad_output = m.backward(grad_output)
-        return grad_output
+        first = self.modules[0]
+        if not input_grad and isinstance(first, Linear):
+            return first.backward(grad_output, input_grad=False)
+        return first.backward(grad_output)
 
     def parameters(self):
         return [p for m in self.modules for p in m.parameters()]

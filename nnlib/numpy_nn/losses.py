@@ -139,17 +139,39 @@ class CrossEntropyLoss(Loss):
 
     name = "cross_entropy"
 
+    def forward(self, prediction, target):
+        # One exponential serves both the loss and the gradient: keep the probabilities for backward.
+        self._cache = (prediction, target)
+        shifted = prediction - prediction.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        e /= total
+        self._probs = e
+        return self._nll(shifted - np.log(total), target)
+
+    def backward(self):
+        return self._grad_from_probs(self._probs.copy(), self._cache[1])
+
     def value(self, prediction, target):
-        logp = log_softmax(prediction, axis=1)
-        if target.ndim == 1:
-            _check_indices(prediction, target)
-            return float(-logp[np.arange(len(target)), target].mean())
-        check_same_shape(prediction, target)
-        return float(-(target * logp).sum(axis=1).mean())
+        return self._nll(log_softmax(prediction, axis=1), target)
 
     def gradient(self, prediction, target):
-        grad = softmax(prediction, axis=1)
-        n = prediction.shape[0]
+        return self._grad_from_probs(softmax(prediction, axis=1), target)
+
+    @staticmethod
+    def _nll(logp, target):
+        r"""Mean over rows of :math:`-\sum_c T_{nc} \log p_{nc}` (with indices: :math:`-\log p_{n, y_n}`)."""
+        n = logp.shape[0]
+        if target.ndim == 1:
+            _check_indices(logp, target)
+            return float(-logp[np.arange(n), target].sum() / n)
+        check_same_shape(logp, target)
+        return float(-(target * logp).sum() / n)
+
+    @staticmethod
+    def _grad_from_probs(grad, target):
+        r""":math:`(\operatorname{softmax}(Z) - T) / N`, computed in place in ``grad`` (the probabilities)."""
+        n = grad.shape[0]
         if target.ndim == 1:
             grad[np.arange(n), target] -= 1.0
         else:

@@ -30,6 +30,7 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = float(momentum)
         self._velocity = [None] * len(self.params)
+        self._update = [np.empty_like(p.data) for p in self.params]  # reused every step: no allocation
 
     def step(self):
         for i, p in enumerate(self.params):
@@ -42,7 +43,7 @@ class SGD(Optimizer):
                     v *= self.momentum
                     v += g
                 g = v
-            p.data -= self.lr * g
+            p.data -= np.multiply(g, self.lr, out=self._update[i])
 
 
 class Adam(Optimizer):

@@ -47,6 +47,15 @@ def accumulate_gradients(net, loss_fn, x, y, scale):
     return loss.detach(), out.detach()
 
 
+def scalars_to_numpy(values):
+    """A list of per-step 0-d loss tensors as one float64 array: one transfer per epoch, not per step."""
+    return torch.stack(values).cpu().numpy().astype(np.float64)
+
+
+def concatenate(tensors):
+    return torch.cat(tensors)
+
+
 def get_params(net):
     return [p.detach().cpu().numpy().copy() for p in net.parameters()]
 
