@@ -121,3 +121,20 @@ def test_state_dict_uses_pytorch_names_and_round_trips():
         other.load_state_dict({**state, "2.bias": np.zeros(2)})
     with pytest.raises(ValueError, match=r"state: expected keys \['0.bias', '0.weight', '2.bias', '2.weight'\]"):
         other.load_state_dict({"0.weight": state["0.weight"]})
+
+
+def test_training_may_skip_the_input_gradient_of_the_first_layer():
+    """``backward(..., input_grad=False)`` (what fit uses) gives the same parameter gradients and no dL/dX."""
+    rng = np.random.default_rng(0)
+    x, g = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    full = nn.Sequential(nn.Linear(3, 5, rng=1), nn.ReLU(), nn.Linear(5, 2, rng=2))
+    lean = nn.Sequential(nn.Linear(3, 5, rng=1), nn.ReLU(), nn.Linear(5, 2, rng=2))
+    full(x)
+    assert full.backward(g).shape == x.shape
+    lean(x)
+    assert lean.backward(g, input_grad=False) is None
+    for a, b in zip(full.parameters(), lean.parameters()):
+        np.testing.assert_array_equal(a.grad, b.grad)
+    starts_with_activation = nn.Sequential(nn.Tanh(), nn.Linear(3, 2, rng=1))
+    starts_with_activation(x)
+    assert starts_with_activation.backward(g, input_grad=False).shape == x.shape  # only a Linear skips it

@@ -237,3 +237,20 @@ def test_same_seed_gives_the_same_network_in_both_backends():
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(wa, wb)
     assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("loss", ["cross_entropy", "binary_cross_entropy"])
+def test_epoch_metrics_match_evaluate_when_the_weights_barely_move(backend, loss):
+    """fit's loss and accuracy are summed over shuffled batches: with a negligible step they equal evaluate()."""
+    X, y = _blobs(90)
+    if loss == "binary_cross_entropy":
+        y = (y == 1).astype(float)
+    last = nnlib.Dense(6, 3) if loss == "cross_entropy" else nnlib.Dense(6, 1, "sigmoid")
+    model = nnlib.Sequential([nnlib.Dense(4, 6, "tanh"), last], backend=backend, seed=2, device="cpu")
+    model.compile(loss=loss, learning_rate=1e-12)
+    before = model.evaluate(X, y)
+    assert 0.2 < before["accuracy"] < 0.9  # neither all right nor all wrong: a misaligned count would show
+    history = model.fit(X, y, epochs=1, batch_size=16, accumulation_steps=3, shuffle=True, verbose=0)
+    assert history["loss"][0] == pytest.approx(before["loss"], rel=1e-9)
+    assert history["accuracy"][0] == before["accuracy"]
