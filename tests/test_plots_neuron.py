@@ -153,7 +153,9 @@ def test_plot_sigmoid_threshold_without_weight():
 
 def test_plot_bias_fit_shows_both_errors():
     c, f = P.temperature_data()
-    fig = P.plot_bias_fit(c, f)
+    fig = P.plot_temperature_fit()
+    assert fig.axes[0].get_xlabel() == "degrees Celsius"
+    np.testing.assert_array_equal(fig.axes[0].collections[0].get_offsets(), np.column_stack([c, f]))
     assert isinstance(fig, Figure)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     w0, _ = P.fit_line(c, f, bias=False)

@@ -7,8 +7,8 @@ fail an exam after some hours of study: a threshold that is not at 0) and :func:
 
 Drawing (slider callbacks, each returning a Figure): :func:`plot_weight` (one input, one weight),
 :func:`plot_weighted_sum` (n inputs, n weights, as a diagram and as a sum; :func:`plot_weighted_inputs` is
-its three-slider version),
-:func:`plot_bias_line`, :func:`plot_sigmoid_threshold` and :func:`plot_bias_fit`.
+its three-slider version), :func:`plot_bias_line`, :func:`plot_sigmoid_threshold` and :func:`plot_bias_fit`
+(:func:`plot_temperature_fit` draws it for the temperatures).
 """
 import numpy as np
 from matplotlib.figure import Figure
@@ -205,7 +205,7 @@ def plot_weighted_sum(w, x):
         right.text(bar.get_x() + bar.get_width() / 2, v + (0.15 if v >= 0 else -0.15), f"{v:.2f}",
                    ha="center", va="bottom" if v >= 0 else "top", fontsize=10)
     right.axhline(0, color="k", lw=0.8)
-    limit = 3 * WEIGHT_LIMIT * np.abs(x).max()
+    limit = max(1.15 * WEIGHT_LIMIT * np.abs(x).sum(), 1.0)  # room for the largest sum the sliders can make
     right.set(ylim=(-limit, limit), ylabel="contribution to y",
               title=f"inputs x = ({', '.join(f'{v:g}' for v in x)})")
     right.grid(axis="y", alpha=0.3)
@@ -282,3 +282,9 @@ def plot_bias_fit(x, y, xlabel="x", ylabel="y"):
     ax.set(xlabel=xlabel, ylabel=ylabel, title="best line without and with a bias")
     ax.legend(loc="upper left", fontsize=9)
     return fig
+
+
+def plot_temperature_fit():
+    """:func:`plot_bias_fit` on :func:`temperature_data`: Celsius to Fahrenheit, without and with a bias."""
+    celsius, fahrenheit = temperature_data()
+    return plot_bias_fit(celsius, fahrenheit, xlabel="degrees Celsius", ylabel="degrees Fahrenheit")
