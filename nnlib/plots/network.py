@@ -49,7 +49,7 @@ def _check_layer_sizes(layer_sizes):
 
 
 def _per_layer(values, sizes, argument, shape_of):
-    """Check a list with one entry per layer/connection (``None`` entries allowed); ``shape_of(k)`` is entry k's shape."""
+    """Check a list with one entry per layer or connection (``None`` allowed); entry k has shape ``shape_of(k)``."""
     if values is None:
         return [None] * len(sizes)
     values = list(values)
