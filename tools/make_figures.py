@@ -28,6 +28,9 @@ FIGURES = [
     ("activations.png", "nnlib.plots.activations:plot_activation_grid", {}),
     ("decision_boundaries.png", "nnlib.plots.boundary:plot_boundaries_grid", {}),
     ("layer_shapes.png", "nnlib.plots.layers:plot_layer_shapes", {"batch_size": 4, "n_inputs": 3, "n_neurons": 2}),
+    ("weighted_inputs.png", "nnlib.plots.neuron:plot_weighted_inputs", {"w1": 1.5, "w2": 0.0, "w3": -1.0}),
+    ("sigmoid_threshold.png", "nnlib.plots.neuron:plot_sigmoid_threshold", {"w": 1.5, "b": -6.0}),
+    ("bias_fit.png", "nnlib.plots.neuron:plot_temperature_fit", {}),
     ("cross_validation.png", "nnlib.plots.classification:plot_penguin_cross_validation", {}),
 ]
 
