@@ -201,3 +201,11 @@ def test_every_step_draws_and_a_wrong_step_is_named():
 def test_training_plots_return_figures():
     assert isinstance(B.plot_training(0.05), Figure)
     assert isinstance(B.plot_loss_curve([0.3, 0.2, 0.1], threshold=0.15), Figure)
+
+
+def test_slider_callbacks_take_only_their_sliders():
+    # ipywidgets' interact makes a widget of EVERY argument with a default: no hidden options allowed
+    from inspect import signature
+
+    assert list(signature(B.plot_backprop_step).parameters) == ["step"]
+    assert list(signature(B.plot_training).parameters) == ["threshold"]

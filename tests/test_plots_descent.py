@@ -96,3 +96,11 @@ def test_the_2d_regimes_on_the_slider_range():
                                           (D.plot_learning_rate_regimes, {})])
 def test_plots_return_figures(plot, kwargs):
     assert isinstance(plot(**kwargs), Figure)
+
+
+def test_slider_callbacks_take_only_their_sliders():
+    # ipywidgets' interact makes a widget of EVERY argument with a default: no hidden options allowed
+    from inspect import signature
+
+    assert list(signature(D.plot_descent_1d).parameters) == ["learning_rate", "steps"]
+    assert list(signature(D.plot_descent_2d).parameters) == ["learning_rate", "steps"]

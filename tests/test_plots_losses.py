@@ -177,3 +177,14 @@ def test_stability_table_prints_nan_and_inf_without_warnings(recwarn):
 ])
 def test_plots_return_figures(plot, kwargs):
     assert isinstance(plot(**kwargs), Figure)
+
+
+def test_slider_callbacks_take_only_their_sliders():
+    # ipywidgets' interact makes a widget of EVERY argument with a default: no hidden options allowed
+    from inspect import signature
+
+    assert list(signature(P.plot_parameter_loss).parameters) == ["w"]
+    assert list(signature(P.plot_regression_losses).parameters) == ["target", "prediction", "delta"]
+    assert list(signature(P.plot_binary_losses).parameters) == ["target", "logit"]
+    assert list(signature(P.plot_cross_entropy).parameters) == ["target_class", "logit"]
+    assert list(signature(P.plot_outlier_fits).parameters) == ["outlier_shift", "delta"]

@@ -32,6 +32,8 @@ FIGURES = [
     ("sigmoid_threshold.png", "nnlib.plots.neuron:plot_sigmoid_threshold", {"w": 1.5, "b": -6.0}),
     ("bias_fit.png", "nnlib.plots.neuron:plot_temperature_fit", {}),
     ("cross_validation.png", "nnlib.plots.classification:plot_penguin_cross_validation", {}),
+    ("losses.png", "nnlib.plots.losses:plot_loss_overview", {}),
+    ("gradient_descent.png", "nnlib.plots.descent:plot_learning_rate_regimes", {}),
 ]
 
 DPI = 110

@@ -339,14 +339,15 @@ def _edge_text(array, prefix=""):
     return np.array([["" if np.isnan(v) else f"{prefix}{_fmt(v, 2)}" for v in row] for row in array], dtype=object)
 
 
-def plot_backprop_step(step=0, learning_rate=LEARNING_RATE):
+def plot_backprop_step(step=0):
     """The walk's diagram at ``step`` (see :func:`backprop_steps`), the chain rule of that step underneath.
 
     Forward steps write each node's value in it and the weights on the lines; backward steps write
     :math:`\\partial L/\\partial` each node next to it (red) and the weights' gradients on the lines; the update
-    step draws each line by the size and sign of its weight's change.
+    step (learning rate :data:`LEARNING_RATE`) draws each line by the size and sign of its weight's change.
+    ``step`` is the only argument: ``interact`` makes a slider of every argument.
     """
-    steps = _steps(float(learning_rate))
+    steps = _steps(LEARNING_RATE)
     if not 0 <= int(step) < len(steps):
         raise ValueError(f"step: expected 0..{len(steps) - 1}, got {step}")
     s = steps[int(step)]
@@ -407,7 +408,7 @@ def plot_loss_curve(losses, threshold=None, ax=None):
         ax.axhline(threshold, color=NEGATIVE, ls="--", lw=1.5, label=f"threshold {threshold:.2g}")
     ax.set_xlabel("epoch (one update on all four examples)")
     ax.set_ylabel("loss (log scale)")
-    ax.set_ylim(1e-5, 1.0)
+    ax.set_ylim(1e-5, 3.0)  # room for the bumps above the plateau
     ax.grid(alpha=0.3, which="major")
     ax.legend(fontsize=9, loc="lower left")
     return fig

@@ -177,8 +177,12 @@ def _loss_per_step(ax, losses, best, color):
     ax.grid(alpha=0.3, which="major")
 
 
-def plot_descent_1d(learning_rate=0.02, steps=12, start=START_1D):
-    """Left: the walk on :math:`L(w)`, each step an arrow. Right: the loss at every step."""
+def plot_descent_1d(learning_rate=0.02, steps=12):
+    """Left: the walk on :math:`L(w)` from :data:`START_1D`, each step an arrow. Right: the loss at every step.
+
+    Both arguments are sliders in the notebook (``interact`` makes a widget of every argument).
+    """
+    start = START_1D
     walk = descent_path_1d(learning_rate, steps, start)
     color = REGIME_COLORS[walk["regime"]]
     ws = np.linspace(*W_RANGE, 201)
@@ -226,9 +230,9 @@ def _draw_path(ax, path, color):
     ax.plot(*path[0], "s", color="#333333", ms=7, label="start")
 
 
-def plot_descent_2d(learning_rate=0.02, steps=30, start=START_2D):
-    r"""Left: the contours of :math:`L(w, b)` with the walk. Right: the loss at every step."""
-    walk = descent_path_2d(learning_rate, steps, start)
+def plot_descent_2d(learning_rate=0.02, steps=30):
+    r"""Left: the contours of :math:`L(w, b)` with the walk from :data:`START_2D`. Right: the loss at every step."""
+    walk = descent_path_2d(learning_rate, steps)
     color = REGIME_COLORS[walk["regime"]]
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     ax, ax_steps = fig.subplots(1, 2)

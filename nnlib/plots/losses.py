@@ -270,11 +270,13 @@ def _mark(ax, x, y, color):
     ax.plot([x], [y], "o", color=color, ms=8, mec="white", mew=1.5, zorder=5)
 
 
-def plot_parameter_loss(w=1.0, loss="mse"):
-    r"""Left: the data and the line :math:`\hat y = w x`. Right: :math:`L(w)` with the tangent at ``w``.
+def plot_parameter_loss(w=1.0):
+    r"""Left: the data and the line :math:`\hat y = w x`. Right: the MSE :math:`L(w)` with the tangent at ``w``.
 
     The tangent's slope is :math:`dL/dw` (:func:`parameter_slope`): it says which way is downhill.
+    (Every argument of a slider callback becomes a slider in ``interact``, so there is no ``loss`` argument.)
     """
+    loss = "mse"
     x, y = toy_data()
     ws = np.linspace(-0.5, 4.5, 201)
     curve = parameter_loss(ws, x, y, loss)
@@ -365,9 +367,11 @@ def plot_binary_losses(target=1.0, logit=1.0):
     return fig
 
 
-def plot_cross_entropy(target_class=0, logit=1.0, n_classes=N_CLASSES):
+def plot_cross_entropy(target_class=0, logit=1.0):
     r"""Cross-entropy for the logits :math:`(z_0, 0, \dots, 0)`: softmax probabilities (left), the loss
-    (middle) and its slope :math:`\partial L/\partial z_0` (right) against :math:`z_0`."""
+    (middle) and its slope :math:`\partial L/\partial z_0` (right) against :math:`z_0`, for :data:`N_CLASSES`
+    classes. (Every argument of a slider callback becomes a slider in ``interact``.)"""
+    n_classes = N_CLASSES
     z = np.zeros(n_classes)
     z[0] = logit
     probs = softmax(z)
