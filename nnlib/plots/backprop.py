@@ -105,8 +105,8 @@ def _p(v):
 
 
 def _nan_like(params):
-    return {"W1": np.full((2, 2), np.nan), "b1": np.full(2, np.nan), "W2": np.full((1, 2), np.nan),
-            "b2": np.full(1, np.nan)}
+    """Arrays shaped like ``params``, all NaN: nothing known yet."""
+    return {k: np.full(np.shape(v), np.nan) for k, v in params.items()}
 
 
 def backprop_steps(params=None, x=None, t=None, learning_rate=LEARNING_RATE):

@@ -112,8 +112,11 @@ def hessian_2d():
 
 
 def minimum_2d():
-    r"""The bottom of the bowl, where :math:`\nabla L = 0`: the least-squares line ``(w, b)``."""
-    x, y = toy_data()
+    r"""The bottom of the bowl, where :math:`\nabla L = 0`: the least-squares line ``(w, b)``.
+
+    :math:`L` is quadratic, so :math:`\nabla L(\theta) = \nabla L(0) + H\theta`, which is 0 at
+    :math:`\theta = -H^{-1}\nabla L(0)`.
+    """
     return np.linalg.solve(hessian_2d(), -gradient_2d(np.zeros(2)))
 
 
