@@ -44,7 +44,7 @@ def check_mse(mse):
         (lambda p, t: d(p, t) ** 2, "those are the squared errors, one per element; the loss is their mean, one number"),
     ]
     return check_function_with_mistakes(mse, mse_reference, MSE_INPUTS, mistakes, name="mse",
-                                        hint="np.mean((prediction - target) ** 2)")
+                                        hint="square each error prediction − target, then take the mean of the squares")
 
 
 def check_mse_gradient(mse_gradient):
@@ -59,7 +59,9 @@ def check_mse_gradient(mse_gradient):
          "the slope has one entry per prediction (the same shape as prediction), not one number"),
     ]
     return check_function_with_mistakes(mse_gradient, mse_gradient_reference, MSE_INPUTS, mistakes,
-                                        name="mse_gradient", hint="2 * (prediction - target) / prediction.size")
+                                        name="mse_gradient",
+                                        hint="the slope of (p − t)² is 2(p − t), and the mean divides each term "
+                                             "by N = prediction.size")
 
 
 # ------------------------------------------------------------------------------------ exercise 2
