@@ -1,0 +1,214 @@
+"""The generic checker: right answers pass, every kind of wrong answer gets a "not yet" line naming the
+problem, and nothing a learner can write makes a check raise."""
+import numpy as np
+import pytest
+import torch
+
+from nnlib.exercises import check_array, check_function, check_true, check_value
+from nnlib.exercises._core import compare_arrays, is_stub
+
+NOT_YET = "❌ Not yet — "
+
+
+def verdict(capsys, check, *args, **kwargs):
+    """Run a check; return its verdict and its single printed line."""
+    ok = check(*args, **kwargs)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, f"a check prints exactly one line, got {out!r}"
+    assert ok is True or ok is False
+    return ok, out.rstrip("\n")
+
+
+# ----------------------------------------------------------------------------------------- values
+def test_right_value_passes(capsys):
+    assert verdict(capsys, check_value, 2.5, 2.5, name="mean") == (True, "✅ mean: correct")
+
+
+def test_wrong_number_says_expected_and_given(capsys):
+    ok, line = verdict(capsys, check_value, 10, 2.5, name="mean", hint="divide by n")
+    assert not ok
+    assert line == f"{NOT_YET}mean: expected 2.5, got 10. Hint: divide by n"
+
+
+@pytest.mark.parametrize("stub", [None, ...])
+def test_stub_means_no_answer_yet(capsys, stub):
+    ok, line = verdict(capsys, check_value, stub, 2.5, name="mean")
+    assert not ok
+    assert line.startswith(f"{NOT_YET}mean: no answer yet (replace `...`")
+
+
+def test_tolerances_are_used(capsys):
+    assert verdict(capsys, check_value, 1.0 + 1e-9, 1.0, name="x")[0]
+    assert not verdict(capsys, check_value, 1.01, 1.0, name="x")[0]
+    assert verdict(capsys, check_value, 1.01, 1.0, name="x", rtol=0.1)[0]
+
+
+def test_strings_and_bools_must_be_equal_and_of_their_kind(capsys):
+    assert verdict(capsys, check_value, "relu", "relu", name="act")[0]
+    ok, line = verdict(capsys, check_value, "tanh", "relu", name="act")
+    assert not ok and "expected 'relu', got 'tanh'" in line
+    assert verdict(capsys, check_value, np.bool_(True), True, name="yes")[0]
+    assert not verdict(capsys, check_value, 1, True, name="yes")[0]
+
+
+def test_a_string_is_not_a_number(capsys):
+    # np.asarray("2.5", dtype=float) is 2.5; a learner who typed quotes has not computed anything
+    ok, line = verdict(capsys, check_value, "2.5", 2.5, name="mean")
+    assert not ok and "expected numbers, got str" in line
+
+
+@pytest.mark.parametrize("answer", [{"a": 1}, object(), [[1, 2], [3]], 1 + 2j])
+def test_non_numbers_are_named(capsys, answer):
+    ok, line = verdict(capsys, check_value, answer, 1.0, name="x")
+    assert not ok and f"expected numbers, got {type(answer).__name__}" in line
+
+
+# ----------------------------------------------------------------------------------------- arrays
+def test_right_array_passes_lists_and_tensors_too(capsys):
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert verdict(capsys, check_array, expected.copy(), expected, name="Z")[0]
+    assert verdict(capsys, check_array, [[1, 2], [3, 4]], expected, name="Z")[0]
+    # a tensor that requires grad cannot go through np.asarray directly
+    assert verdict(capsys, check_array, torch.tensor(expected, requires_grad=True), expected, name="Z")[0]
+
+
+def test_wrong_shape_comes_first(capsys):
+    ok, line = verdict(capsys, check_array, np.zeros((2, 3)), np.ones((3, 2)), name="Z")
+    assert line == f"{NOT_YET}Z: wrong shape: expected (3, 2), got (2, 3)."
+
+
+def test_wrong_value_names_the_first_wrong_index(capsys):
+    expected = np.arange(6.0).reshape(2, 3)
+    given = expected.copy()
+    given[1, 2] = -7.0
+    ok, line = verdict(capsys, check_array, given, expected, name="Z", hint="check the bias")
+    assert line == f"{NOT_YET}Z: wrong value at index (1, 2): expected 5, got -7. Hint: check the bias"
+
+
+def test_nan_in_the_answer_is_named(capsys):
+    ok, line = verdict(capsys, check_array, [1.0, np.nan], [1.0, 2.0], name="p")
+    assert not ok and "NaN or infinity" in line
+
+
+def test_nan_expected_where_nan_given_is_right():
+    assert compare_arrays([np.nan, 1.0], [np.nan, 1.0]) is None
+
+
+# -------------------------------------------------------------------------------------- functions
+def double(x):
+    return 2 * x
+
+
+INPUTS = [3.0, -1.5, np.array([1.0, 2.0])]
+
+
+def test_right_function_passes(capsys):
+    ok, line = verdict(capsys, check_function, lambda x: x + x, double, INPUTS, name="double")
+    assert line == "✅ double: correct — all 3 test inputs match"
+
+
+def test_wrong_function_names_the_input(capsys):
+    ok, line = verdict(capsys, check_function, lambda x: x + 2, double, INPUTS, name="double", hint="use *")
+    assert line == f"{NOT_YET}double: for input (3): expected 6, got 5. Hint: use *"
+
+
+def test_wrong_shape_from_a_function_names_the_input(capsys):
+    ok, line = verdict(capsys, check_function, lambda x: np.atleast_1d(2 * x)[:1], double, [np.array([1.0, 2.0])],
+                       name="double")
+    assert not ok and "for input ([1. 2.]): wrong shape: expected (2,), got (1,)" in line
+
+
+def test_a_crash_is_reported_not_raised(capsys):
+    def broken(x):
+        return x[5]
+
+    ok, line = verdict(capsys, check_function, broken, double, INPUTS, name="double")
+    assert not ok and "calling it with (3) raised TypeError" in line
+
+
+def test_a_stub_function_returns_none(capsys):
+    def stub(x):
+        ...  # YOUR CODE HERE
+
+    ok, line = verdict(capsys, check_function, stub, double, INPUTS, name="double")
+    assert not ok and "no answer yet: the function returns None" in line
+
+
+def test_not_a_function(capsys):
+    ok, line = verdict(capsys, check_function, 6, double, INPUTS, name="double")
+    assert not ok and "expected a function, got int" in line
+
+
+def test_inputs_are_copied_before_the_learner_sees_them(capsys):
+    def doubles_in_place(x):
+        x *= 2
+        return x
+
+    arr = np.array([1.0, 2.0])
+    assert verdict(capsys, check_function, doubles_in_place, double, [(arr,)], name="double")[0]
+    np.testing.assert_array_equal(arr, [1.0, 2.0])
+
+
+def test_inputs_may_be_a_generator_and_tuples_are_argument_lists(capsys):
+    ok, line = verdict(capsys, check_function, lambda a, b: a + b, np.add, ((i, 2 * i) for i in range(4)),
+                       name="add")
+    assert line == "✅ add: correct — all 4 test inputs match"
+
+
+def test_learner_keyboard_interrupt_is_not_swallowed():
+    # Only the learner's errors are reported; stopping the kernel must still stop it.
+    def interrupted(x):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        check_function(interrupted, double, INPUTS, name="double")
+
+
+# ------------------------------------------------------------------------------------- conditions
+def test_check_true(capsys):
+    assert verdict(capsys, check_true, 3 > 2, name="order", message="3 should be larger")[1] == "✅ order: correct"
+    ok, line = verdict(capsys, check_true, False, name="order", message="2 is not larger than 3", hint="swap")
+    assert line == f"{NOT_YET}order: 2 is not larger than 3. Hint: swap"
+    assert verdict(capsys, check_true, None, name="order", message="-")[1].startswith(f"{NOT_YET}order: no answer yet")
+
+
+def test_check_true_takes_arrays_and_tensors_as_all():
+    assert check_true(np.array([True, True]), name="c", message="-")
+    assert not check_true(np.array([True, False]), name="c", message="-")
+    assert check_true(torch.tensor([True, True]), name="c", message="-")
+
+
+def test_a_multi_line_error_is_reported_on_one_line(capsys):
+    def noisy(x):
+        raise ValueError("first line\n  second line\n")
+
+    ok, line = verdict(capsys, check_function, noisy, double, INPUTS, name="double")
+    assert line == f"{NOT_YET}double: calling it with (3) raised ValueError: first line second line."
+
+
+# --------------------------------------------------------------------------------- never raises
+@pytest.mark.parametrize("answer", [None, ..., "text", {"a": 1}, [1, [2]], object(), float("nan"), np.zeros((0,)),
+                                    torch.ones(2, requires_grad=True), lambda: 1, 1 + 1j, True])
+def test_nothing_a_learner_passes_makes_a_check_raise(capsys, answer):
+    for check in (lambda a: check_value(a, [1.0, 2.0], name="v"),
+                  lambda a: check_value(a, "yes", name="s"),
+                  lambda a: check_array(a, np.eye(2), name="a"),
+                  lambda a: check_true(a, name="t", message="m"),
+                  lambda a: check_function(lambda x: a, double, INPUTS, name="f")):
+        assert check(answer) in (True, False)
+    out = capsys.readouterr().out
+    assert all(line.startswith(("✅ ", NOT_YET)) for line in out.splitlines())
+
+
+def test_is_stub():
+    assert is_stub(None) and is_stub(...)
+    assert not is_stub(0) and not is_stub([]) and not is_stub(np.array(0.0))
+
+
+def test_output_is_deterministic(capsys):
+    # nbval compares the stored line with a fresh run's: no addresses, no float noise beyond 6 digits
+    for _ in range(2):
+        check_function(lambda x: x * 2.0000001, double, [np.float64(1 / 3)], name="d", rtol=0, atol=0)
+    first, second = capsys.readouterr().out.splitlines()
+    # values that differ only after 6 digits are shown with more, so they do not look equal
+    assert first == second == f"{NOT_YET}d: for input (0.333333): expected 0.666666666667, got 0.6666667."
