@@ -4,6 +4,7 @@ For each learner notebook: restart the kernel and run all cells through JupyterL
 that no cell shows an error, then move every slider and assert its plot redraws. A screenshot of each
 notebook's first widget goes to ``test-output/browser/``.
 """
+import json
 import os
 import shutil
 import socket
@@ -44,6 +45,10 @@ def chromium():
 def lab(tmp_path_factory, chromium):
     """A JupyterLab server of its own: temporary HOME and Jupyter dirs, a random token, 127.0.0.1 only."""
     home = tmp_path_factory.mktemp("home")
+    # Serve copies: JupyterLab saves what it runs, and the repository's notebooks must stay as committed.
+    root = tmp_path_factory.mktemp("notebooks")
+    for name in NOTEBOOKS:
+        shutil.copy(ROOT / "notebooks" / name, root / name)
     port, token = _free_port(), uuid.uuid4().hex
     env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
@@ -55,7 +60,7 @@ def lab(tmp_path_factory, chromium):
     log = open(home / "jupyter.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT / 'notebooks'}", "--allow-root",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
          f"--LabApp.user_settings_dir={home / 'lab-settings'}", "--LabApp.expose_app_in_browser=True"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -114,7 +119,7 @@ def _kernel_status(page):
     return page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status ?? 'none'")
 
 
-def _wait_until_done(page, timeout_s=600):
+def _wait_until_done(page, timeout_s=300):
     """Every code cell has a count from this run (outputs were cleared first) and the kernel is idle.
 
     Run All stops at a cell that raises; then the kernel stays idle with cells still pending, and the
@@ -151,9 +156,16 @@ def _image_of(widget):
     }""")
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
-    url, token = lab
+def _shutdown_kernels(url, token):
+    """Stop every kernel of the server: one per notebook would otherwise keep its memory (torch, plots)."""
+    with urllib.request.urlopen(f"{url}/api/sessions?token={token}", timeout=10) as r:
+        sessions = json.load(r)
+    for session in sessions:
+        req = urllib.request.Request(f"{url}/api/sessions/{session['id']}?token={token}", method="DELETE")
+        urllib.request.urlopen(req, timeout=30).close()
+
+
+def _open_and_run(browser, url, token, name):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{url}/lab/tree/{name}?reset&token={token}", timeout=120_000)
@@ -161,6 +173,23 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
         page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
         _run_all(page)
         _wait_until_done(page)
+        return page
+    except BaseException:
+        page.close()
+        raise
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
+    url, token = lab
+    try:
+        page = _open_and_run(browser, url, token, name)
+    except AssertionError:
+        # Once, on a busy machine, the server dropped the kernel's websocket mid-run (a corrupted frame)
+        # and the run never finished. That is the transport, not the notebook: run it once more.
+        _shutdown_kernels(url, token)
+        page = _open_and_run(browser, url, token, name)
+    try:
         assert _errors(page) == [], f"{name}: cells show errors"
 
         widgets = page.locator(f"{PANEL} .jp-OutputArea-output .widget-interact")
@@ -191,3 +220,4 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
         assert unchanged == [], f"{name}: these sliders did not redraw their plot: {unchanged}"
     finally:
         page.close()
+        _shutdown_kernels(url, token)
