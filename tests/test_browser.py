@@ -193,7 +193,9 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
         assert _errors(page) == [], f"{name}: cells show errors"
 
         widgets = page.locator(f"{PANEL} .jp-OutputArea-output .widget-interact")
-        sliders = page.locator(f"{PANEL} .widget-interact .noUi-handle, {PANEL} .widget-interact input[type=range]")
+        # every slider, wherever it sits: interact() or a hand-built box of widgets
+        sliders = page.locator(f"{PANEL} .jp-OutputArea-output .noUi-handle, "
+                               f"{PANEL} .jp-OutputArea-output input[type=range]")
         if widgets.count():
             SHOTS.mkdir(parents=True, exist_ok=True)
             widgets.first.scroll_into_view_if_needed()
@@ -201,7 +203,9 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
         unchanged = []
         for i in range(sliders.count()):
             slider = sliders.nth(i)
-            widget = slider.locator("xpath=ancestor::div[contains(@class,'widget-interact')][1]")
+            # the plot it drives: in its interact() widget, else in its cell's output
+            widget = slider.locator("xpath=(ancestor::div[contains(@class,'widget-interact')]"
+                                    " | ancestor::div[contains(@class,'jp-OutputArea-output')])[last()]")
             slider.scroll_into_view_if_needed()
             page.wait_for_timeout(300)
             before = _image_of(widget)
