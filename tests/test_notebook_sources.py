@@ -20,6 +20,24 @@ def test_learner_lines_replace_the_block():
     assert tools.learner_source(src) == "w = None\nb = None\ncheck(w)"
 
 
+def test_learner_lines_keep_their_indentation_and_several_blocks_work():
+    src = ("def f(x):\n"
+           "    ### BEGIN SOLUTION\n"
+           "    # LEARNER: y = ...  # multiply x by 2\n"
+           "    y = 2 * x\n"
+           "    ### END SOLUTION\n"
+           "    for i in range(2):\n"
+           "        ### BEGIN SOLUTION\n"
+           "        y += i\n"
+           "        ### END SOLUTION\n"
+           "    return y")
+    assert tools.learner_source(src) == ("def f(x):\n"
+                                         "    y = ...  # multiply x by 2\n"
+                                         "    for i in range(2):\n"
+                                         "        ...  # YOUR CODE HERE\n"
+                                         "    return y")
+
+
 def test_source_without_blocks_is_unchanged():
     src = "x = 1\n# a comment\nprint(x)"
     assert tools.learner_source(src) == src
@@ -45,3 +63,87 @@ def test_solution_only_cells_are_dropped_and_outputs_cleared():
 
 def test_committed_notebooks_are_generated_and_executed():
     assert tools.problems() == []
+
+
+# ------------------------------------------------------------------ check: a pair of stored notebooks
+def _pair(answer="x = 42", solution_says="✅ x: correct", learner_says="❌ Not yet — x: no answer yet."):
+    def stdout(text):
+        return [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
+
+    sol = nbformat.v4.new_notebook()
+    sol.cells = [nbformat.v4.new_code_cell(f"### BEGIN SOLUTION\n# LEARNER: x = None\n{answer}\n### END SOLUTION",
+                                           execution_count=1),
+                 nbformat.v4.new_code_cell("check(x)", execution_count=2, outputs=stdout(solution_says))]
+    learner = tools.learner_notebook(sol)
+    learner.cells[0].execution_count = 1
+    learner.cells[1].execution_count, learner.cells[1].outputs = 2, stdout(learner_says)
+    return sol, learner
+
+
+def test_fresh_pair_has_no_problems():
+    assert tools.pair_problems(*_pair()) == []
+
+
+def test_editing_a_solution_without_regenerating_is_caught():
+    sol, learner = _pair()
+    sol.cells[0].source = sol.cells[0].source.replace("# LEARNER: x = None", "# LEARNER: x = 0")
+    assert any("stale" in p for p in tools.pair_problems(sol, learner))
+
+
+def test_unexecuted_or_out_of_order_cells_are_caught():
+    sol, learner = _pair()
+    learner.cells[1].execution_count = None
+    assert any("learner is not saved from one fresh run" in p for p in tools.pair_problems(sol, learner))
+    sol, learner = _pair()
+    sol.cells[0].execution_count = 3
+    assert any("solution is not saved from one fresh run" in p for p in tools.pair_problems(sol, learner))
+
+
+def test_a_failing_check_in_the_solution_is_caught():
+    problems = tools.pair_problems(*_pair(solution_says="❌ Not yet — x: expected 42, got 41."))
+    assert any("say 'Not yet' in the solution version" in p for p in problems)
+
+
+def test_a_check_passing_on_the_learner_stub_is_caught():
+    problems = tools.pair_problems(*_pair(learner_says="✅ x: correct"))
+    assert any("pass on the learner's stubs" in p for p in problems)
+
+
+def test_a_check_missing_from_one_version_is_caught():
+    problems = tools.pair_problems(*_pair(learner_says="something else"))
+    assert any("a check did not run" in p for p in problems)
+
+
+# ---------------------------------------------------------------------------- execute: one notebook
+def test_execute_runs_in_the_notebooks_folder_and_allows_marked_errors(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.path.basename(os.getcwd()))"),
+                nbformat.v4.new_markdown_cell("text"),
+                nbformat.v4.new_code_cell("# NBVAL_RAISES_EXCEPTION\nraise ValueError('shown on purpose')"),
+                nbformat.v4.new_code_cell("print('after')")]
+    folder = tmp_path / "chapter"
+    folder.mkdir()
+    path = folder / "nb.ipynb"
+    nbformat.write(nb, path)
+    tools._run(path, timeout=60)
+    ran = nbformat.read(path, as_version=4)
+    code = [c for c in ran.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2, 3]
+    assert code[0].outputs[0].text == "chapter\n"
+    assert code[1].outputs[0].ename == "ValueError" and code[2].outputs[0].text == "after\n"
+    # nothing volatile or tool-made is saved: no timestamps, no widget state, no tag the author did not write
+    assert all("execution" not in c.metadata and "tags" not in c.metadata for c in ran.cells)
+    assert "widgets" not in ran.metadata
+
+
+def test_execute_stops_at_an_unmarked_error_and_saves_nothing(tmp_path):
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1 / 0")]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_text()
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        tools._run(path, timeout=60)
+    assert path.read_text() == before

@@ -7,7 +7,9 @@ that block that start with ``# LEARNER: `` (without the prefix) or, if there are
 
     python tools/notebooks.py generate          # write notebooks/NN_name.ipynb from the solutions
     python tools/notebooks.py execute [NAME..]  # run both versions in a fresh kernel, save outputs
-    python tools/notebooks.py check             # fail if learner versions are stale or unexecuted
+    python tools/notebooks.py check             # fail if learner versions are stale or unexecuted, or the
+                                                # stored checks do not all pass (solution) / all say
+                                                # "not yet" (learner)
     python tools/notebooks.py all               # generate + execute
 """
 import argparse
@@ -26,6 +28,10 @@ BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
 LEARNER = re.compile(r"^(\s*)# LEARNER: ?(.*)$")
 STUB = "...  # YOUR CODE HERE"
+RAISES = "NBVAL_RAISES_EXCEPTION"
+# the lines nnlib.exercises prints (see nnlib/exercises/_core.py)
+PASSED = re.compile(r"^✅ .*?: correct", re.M)
+NOT_YET = re.compile(r"^❌ Not yet — ", re.M)
 
 
 def learner_source(source):
@@ -86,22 +92,76 @@ def generate(names=()):
 
 def _clean(nb):
     for cell in nb.cells:
-        cell.metadata.pop("execution", None)
+        cell.metadata.pop("execution", None)  # timestamps: every run would differ
     nb.metadata.pop("widgets", None)  # widget state differs run to run and is re-created on open
 
 
-def execute(names=(), timeout=120):
+def _run(path, timeout):
+    """Execute one notebook in a fresh kernel, in its own folder; save it with its outputs."""
     from nbclient import NotebookClient
 
+    nb = nbformat.read(path, as_version=4)
+    # nbclient knows only the tag; nbval and the browser test know the comment. Authors write the comment.
+    added = [c for c in nb.cells if c.cell_type == "code" and RAISES in c.source
+             and "raises-exception" not in c.metadata.get("tags", [])]
+    for cell in added:
+        cell.metadata.setdefault("tags", []).append("raises-exception")
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in added:
+        cell.metadata["tags"].remove("raises-exception")
+        if not cell.metadata["tags"]:
+            del cell.metadata["tags"]
+    _clean(nb)
+    nbformat.write(nb, path)
+
+
+def execute(names=(), timeout=120):
+    """Run the solution and learner version of each notebook; return the paths that failed."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    failed = []
     for sol in solution_paths(names):
         for path in (sol, NOTEBOOKS / sol.name):
-            nb = nbformat.read(path, as_version=4)
             start = time.perf_counter()
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
-            _clean(nb)
-            nbformat.write(nb, path)
-            print(f"executed {path.relative_to(ROOT)} in {time.perf_counter() - start:.1f} s")
+            try:
+                _run(path, timeout)
+            except (CellExecutionError, CellTimeoutError) as exc:
+                failed.append(path)
+                print(f"FAILED {path.relative_to(ROOT)} (not saved):\n{exc}", file=sys.stderr)
+                continue
+            print(f"executed {path.relative_to(ROOT)} in {time.perf_counter() - start:.1f} s", flush=True)
+    return failed
+
+
+def _verdicts(nb):
+    """The check lines a notebook's stored outputs show: (passed, not yet)."""
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    return len(PASSED.findall(text)), len(NOT_YET.findall(text))
+
+
+def pair_problems(solution, learner, sol_name="solution", learner_name="learner"):
+    """What is wrong with one solution notebook and its learner version, both as read from disk."""
+    found = []
+    expected = learner_notebook(solution)
+    if [c.source for c in expected.cells] != [c.source for c in learner.cells]:
+        found.append(f"{learner_name} is stale: run `python tools/notebooks.py all {Path(sol_name).stem}`")
+    for name, nb in ((sol_name, solution), (learner_name, learner)):
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+        if counts != list(range(1, len(counts) + 1)):
+            found.append(f"{name} is not saved from one fresh run (execution counts {counts[:8]}...): "
+                         f"run `python tools/notebooks.py execute {Path(sol_name).stem}`")
+    if not found:  # outputs are comparable only when both are fresh runs of matching sources
+        (sol_pass, sol_fail), (learn_pass, learn_fail) = _verdicts(solution), _verdicts(learner)
+        if sol_fail:
+            found.append(f"{sol_name}: {sol_fail} check(s) say 'Not yet' in the solution version")
+        if learn_pass:
+            found.append(f"{learner_name}: {learn_pass} check(s) pass on the learner's stubs")
+        if sol_pass + sol_fail != learn_pass + learn_fail:
+            found.append(f"{learner_name} shows {learn_pass + learn_fail} check verdicts, "
+                         f"the solution {sol_pass + sol_fail}: a check did not run in one of them")
+    return found
 
 
 def problems():
@@ -110,16 +170,10 @@ def problems():
     for sol in solution_paths():
         learner = NOTEBOOKS / sol.name
         if not learner.exists():
-            found.append(f"{learner.relative_to(ROOT)} is missing: run `python tools/notebooks.py all`")
+            found.append(f"{learner.relative_to(ROOT)} is missing: run `python tools/notebooks.py all {sol.stem}`")
             continue
-        expected = learner_notebook(nbformat.read(sol, as_version=4))
-        actual = nbformat.read(learner, as_version=4)
-        if [c.source for c in expected.cells] != [c.source for c in actual.cells]:
-            found.append(f"{learner.relative_to(ROOT)} is stale: run `python tools/notebooks.py all {sol.stem}`")
-        for path, nb in ((sol, nbformat.read(sol, as_version=4)), (learner, actual)):
-            counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip()]
-            if counts != list(range(1, len(counts) + 1)):
-                found.append(f"{path.relative_to(ROOT)} is not saved from one fresh run (execution counts {counts[:5]}...)")
+        found += pair_problems(nbformat.read(sol, as_version=4), nbformat.read(learner, as_version=4),
+                               str(sol.relative_to(ROOT)), str(learner.relative_to(ROOT)))
     for learner in sorted(NOTEBOOKS.glob("*.ipynb")):
         if not (SOLUTIONS / learner.name).exists():
             found.append(f"{learner.relative_to(ROOT)} has no solution version in notebooks/solutions/")
@@ -130,11 +184,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["generate", "execute", "check", "all"])
     parser.add_argument("names", nargs="*", help="notebook names or number prefixes (default: all)")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds one cell may run (default: 120)")
     args = parser.parse_args(argv)
     if args.command in ("generate", "all"):
         generate(args.names)
     if args.command in ("execute", "all"):
-        execute(args.names)
+        failed = execute(args.names, args.timeout)
+        if failed:
+            print(f"{len(failed)} notebook(s) failed: " + ", ".join(str(p.relative_to(ROOT)) for p in failed),
+                  file=sys.stderr)
+            return 1
     if args.command == "check":
         found = problems()
         print("\n".join(found) or "notebooks are up to date")
