@@ -274,7 +274,8 @@ def cuda_peak_bytes(net, loss_fn, X, y):
     """Peak GPU memory of one forward+backward pass above what was allocated before, or None without CUDA.
 
     Uses ``torch.cuda.max_memory_allocated`` (the caching allocator's own count); ``net``, ``X`` and
-    ``y`` must already be on the GPU.
+    ``y`` must already be on the GPU. The first pass on a GPU also allocates cuBLAS's workspace, once:
+    measure after one warm-up pass.
     """
     import torch
 

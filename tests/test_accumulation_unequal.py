@@ -199,6 +199,7 @@ def test_cuda_peak_grows_with_the_micro_batch():
     net = nnlib.Sequential(layers, backend="torch", seed=0, device="cuda").net
     X, y = acc.make_batch(4096, 6, 3)
     Xc, yc = torch.as_tensor(X).cuda(), torch.as_tensor(y).cuda()
+    acc.cuda_peak_bytes(net, torch.nn.CrossEntropyLoss(), Xc[:1], yc[:1])  # warm-up: cuBLAS workspace
     small = acc.cuda_peak_bytes(net, torch.nn.CrossEntropyLoss(), Xc[:256], yc[:256])
     large = acc.cuda_peak_bytes(net, torch.nn.CrossEntropyLoss(), Xc, yc)
     assert large > small >= acc.activation_bytes(WIDTHS, 256, kept_per_hidden=1)

@@ -34,6 +34,7 @@ FIGURES = [
     ("cross_validation.png", "nnlib.plots.classification:plot_penguin_cross_validation", {}),
     ("losses.png", "nnlib.plots.losses:plot_loss_overview", {}),
     ("gradient_descent.png", "nnlib.plots.descent:plot_learning_rate_regimes", {}),
+    ("gradient_accumulation_errors.png", "nnlib.plots.accumulation:show_gradient_errors", {"k": 4, "imbalance": 2.0}),
 ]
 
 DPI = 110
