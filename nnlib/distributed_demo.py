@@ -96,7 +96,10 @@ def worker(rank, world_size, n=48, k=3, seed=0, timeout=30.0):
     torch.manual_seed(seed)
     torch.set_num_threads(1)  # two processes share two cores
     backend = choose_backend(world_size)
-    device = torch.device(f"cuda:{rank}" if backend == "nccl" else "cpu")
+    device = torch.device("cpu")
+    if backend == "nccl":  # one GPU per process: this machine's rank picks it (torchrun sets LOCAL_RANK)
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)))
+        torch.cuda.set_device(device)
     dist.init_process_group(backend, rank=rank, world_size=world_size, timeout=timedelta(seconds=timeout))
     try:
         X, y = make_batch(n, WIDTHS[0], WIDTHS[-1], seed=seed)  # every rank makes the same global batch
@@ -119,7 +122,7 @@ def worker(rank, world_size, n=48, k=3, seed=0, timeout=30.0):
 
         # 2) and 3) DistributedDataParallel, counting the all-reduces with a communication hook
         for name, skip in (("ddp_no_sync", True), ("ddp_every_step", False)):
-            model = DDP(build_net(seed, device))
+            model = DDP(build_net(seed, device), device_ids=[device.index] if device.type == "cuda" else None)
             calls = {"n": 0}
             model.register_comm_hook(calls, _counting_allreduce)
             for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
