@@ -113,6 +113,9 @@ class Sequential:
         lr = v.check_positive_float(learning_rate, "learning_rate")
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
             raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
+        if opt_name == "adam" and momentum:
+            # Adam keeps its own moving averages; silently dropping the argument would hide a typo'd optimizer
+            raise ValueError(f"momentum: optimizer 'adam' takes no momentum (set its betas instead), got {momentum!r}")
         loss_options = {k: options.pop(k) for k in ("delta",) if k in options}
         if loss_options and self.loss != "huber":
             raise TypeError(f"loss {self.loss!r}: unexpected option 'delta' (only loss 'huber' takes it)")
@@ -121,7 +124,7 @@ class Sequential:
         allowed = {"sgd": (), "adam": ("betas", "eps")}[opt_name]
         if set(options) - set(allowed):
             raise TypeError(
-                f"optimizer {opt_name!r}: expected options among {['learning_rate', 'momentum', *allowed]}, "
+                f"optimizer {opt_name!r}: expected options among {['learning_rate', *(['momentum'] if opt_name == 'sgd' else []), *allowed]}, "
                 f"got {sorted(options)}"
             )
         if "betas" in options:

@@ -177,7 +177,9 @@ def test_compile_arguments():
         model.compile("mse", momentum=1.0)
     with pytest.raises(TypeError, match=r"optimizer 'sgd': expected options among \['learning_rate', 'momentum'\], got \['betas'\]"):
         model.compile("mse", optimizer="sgd", betas=(0.9, 0.99))
-    with pytest.raises(TypeError, match=r"optimizer 'adam': expected options among .*'betas', 'eps'\], got \['beta1'\]"):
+    with pytest.raises(ValueError, match=r"momentum: optimizer 'adam' takes no momentum \(set its betas instead\), got 0.9"):
+        model.compile("mse", optimizer="adam", momentum=0.9)
+    with pytest.raises(TypeError, match=r"optimizer 'adam': expected options among \['learning_rate', 'betas', 'eps'\], got \['beta1'\]"):
         model.compile("mse", optimizer="adam", beta1=0.9)
     with pytest.raises(ValueError, match=r"betas: expected two numbers in \[0, 1\) such as \(0.9, 0.999\), got \(0.9, 1.5\)"):
         model.compile("mse", optimizer="adam", betas=(0.9, 1.5))
