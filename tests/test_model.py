@@ -4,6 +4,8 @@
 central finite differences of ``evaluate()["loss"]``, for several architectures and every kind of
 loss, including the fused softmax + cross-entropy and sigmoid + binary cross-entropy.
 """
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -254,3 +256,16 @@ def test_epoch_metrics_match_evaluate_when_the_weights_barely_move(backend, loss
     history = model.fit(X, y, epochs=1, batch_size=16, accumulation_steps=3, shuffle=True, verbose=0)
     assert history["loss"][0] == pytest.approx(before["loss"], rel=1e-9)
     assert history["accuracy"][0] == before["accuracy"]
+
+
+def test_read_only_arrays_train_without_warnings():
+    # arrays from np.load(mmap_mode="r") or pandas can be read-only; torch warns when it shares them
+    X, y = np.ones((8, 3)), np.array([0, 1] * 4)
+    X.setflags(write=False)
+    y.setflags(write=False)
+    for backend in ("numpy", "torch"):
+        model = nnlib.Sequential([nnlib.Dense(3, 2)], backend=backend, device="cpu").compile("cross_entropy")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model.fit(X, y, epochs=1, verbose=0)
+            assert model.predict(X).shape == (8, 2)

@@ -22,9 +22,13 @@ def resolve_device(device):
 
 
 def asarray(x, dtype, device):
+    x = np.ascontiguousarray(x)
+    if not x.flags.writeable:
+        # torch would share the memory and warn that a tensor may write to a read-only array; a copy is safe
+        x = x.copy()
     if x.dtype.kind == "f":
-        return torch.as_tensor(np.ascontiguousarray(x), dtype=getattr(torch, dtype), device=device)
-    return torch.as_tensor(np.ascontiguousarray(x), device=device)
+        return torch.as_tensor(x, dtype=getattr(torch, dtype), device=device)
+    return torch.as_tensor(x, device=device)
 
 
 def to_numpy(x):
