@@ -109,6 +109,15 @@ def test_a_check_passing_on_the_learner_stub_is_caught():
     assert any("pass on the learner's stubs" in p for p in problems)
 
 
+def test_a_raising_cell_without_the_tag_is_caught():
+    sol, learner = _pair()
+    for nb in (sol, learner):
+        nb.cells[1].source = "# NBVAL_RAISES_EXCEPTION\n" + nb.cells[1].source
+    sol.cells[1].metadata["tags"] = ["raises-exception"]
+    problems = tools.pair_problems(sol, learner)
+    assert len(problems) == 1 and "learner: cells [1] are marked # NBVAL_RAISES_EXCEPTION but lack" in problems[0]
+
+
 def test_a_check_missing_from_one_version_is_caught():
     problems = tools.pair_problems(*_pair(learner_says="something else"))
     assert any("a check did not run" in p for p in problems)
@@ -131,8 +140,9 @@ def test_execute_runs_in_the_notebooks_folder_and_allows_marked_errors(tmp_path)
     assert [c.execution_count for c in code] == [1, 2, 3]
     assert code[0].outputs[0].text == "chapter\n"
     assert code[1].outputs[0].ename == "ValueError" and code[2].outputs[0].text == "after\n"
-    # nothing volatile or tool-made is saved: no timestamps, no widget state, no tag the author did not write
-    assert all("execution" not in c.metadata and "tags" not in c.metadata for c in ran.cells)
+    # nothing volatile is saved (no timestamps, no widget state); the raising cell gets the tag JupyterLab needs
+    assert all("execution" not in c.metadata for c in ran.cells)
+    assert [c.metadata.get("tags") for c in code] == [None, ["raises-exception"], None]
     assert "widgets" not in ran.metadata
 
 

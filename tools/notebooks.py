@@ -96,22 +96,22 @@ def _clean(nb):
     nb.metadata.pop("widgets", None)  # widget state differs run to run and is re-created on open
 
 
+def _raising_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and RAISES in c.source]
+
+
 def _run(path, timeout):
     """Execute one notebook in a fresh kernel, in its own folder; save it with its outputs."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    # nbclient knows only the tag; nbval and the browser test know the comment. Authors write the comment.
-    added = [c for c in nb.cells if c.cell_type == "code" and RAISES in c.source
-             and "raises-exception" not in c.metadata.get("tags", [])]
-    for cell in added:
-        cell.metadata.setdefault("tags", []).append("raises-exception")
+    # Authors write nbval's comment; the tag goes with it and is saved, because nbclient and JupyterLab's
+    # "Run All" know only the tag: without it a learner's Run All would stop at the intended error.
+    for cell in _raising_cells(nb):
+        if "raises-exception" not in cell.metadata.get("tags", []):
+            cell.metadata.setdefault("tags", []).append("raises-exception")
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    for cell in added:
-        cell.metadata["tags"].remove("raises-exception")
-        if not cell.metadata["tags"]:
-            del cell.metadata["tags"]
     _clean(nb)
     nbformat.write(nb, path)
 
@@ -148,6 +148,11 @@ def pair_problems(solution, learner, sol_name="solution", learner_name="learner"
     if [c.source for c in expected.cells] != [c.source for c in learner.cells]:
         found.append(f"{learner_name} is stale: run `python tools/notebooks.py all {Path(sol_name).stem}`")
     for name, nb in ((sol_name, solution), (learner_name, learner)):
+        untagged = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and RAISES in c.source
+                    and "raises-exception" not in c.metadata.get("tags", [])]
+        if untagged:
+            found.append(f"{name}: cells {untagged} are marked # {RAISES} but lack the 'raises-exception' tag, so "
+                         f"JupyterLab's Run All stops there: run `python tools/notebooks.py execute {Path(sol_name).stem}`")
         counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip()]
         if counts != list(range(1, len(counts) + 1)):
             found.append(f"{name} is not saved from one fresh run (execution counts {counts[:8]}...): "
