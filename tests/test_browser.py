@@ -3,9 +3,14 @@
 For each learner notebook: restart the kernel and run all cells through JupyterLab's own menu, assert
 that no cell shows an error, then move every slider and assert its plot redraws. A screenshot of each
 notebook's first widget goes to ``test-output/browser/``.
+
+For each solution notebook: the same run, no errors, and every exercise check shows a pass. Its sliders
+are not moved again: a solution differs from its learner version only inside the exercise blocks
+(``tools/notebooks.py check`` enforces that), so its widget code is the code tested above.
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted(f"solutions/{p.name}" for p in (ROOT / "notebooks" / "solutions").glob("*.ipynb"))
 SHOTS = ROOT / "test-output" / "browser"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -47,7 +53,8 @@ def lab(tmp_path_factory, chromium):
     home = tmp_path_factory.mktemp("home")
     # Serve copies: JupyterLab saves what it runs, and the repository's notebooks must stay as committed.
     root = tmp_path_factory.mktemp("notebooks")
-    for name in NOTEBOOKS:
+    (root / "solutions").mkdir()
+    for name in NOTEBOOKS + SOLUTIONS:
         shutil.copy(ROOT / "notebooks" / name, root / name)
     port, token = _free_port(), uuid.uuid4().hex
     env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"),
@@ -115,6 +122,23 @@ def _pending_cells(page):
     }""")
 
 
+def _prompts(page):
+    return page.evaluate("""() => {
+        const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
+        return [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent.trim());
+    }""")
+
+
+def _widget_outputs(page):
+    """What the outputs of cells that call interact() show (a widget, or its text fallback)."""
+    return page.evaluate("""() => {
+        const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
+        return [...panel.querySelectorAll('.jp-CodeCell')]
+            .filter(c => c.querySelector('.jp-InputArea').textContent.includes('interact('))
+            .map(c => (c.querySelector('.jp-OutputArea') || {textContent: '(no output area)'}).textContent.slice(0, 120));
+    }""")
+
+
 def _kernel_status(page):
     return page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status ?? 'none'")
 
@@ -134,7 +158,8 @@ def _wait_until_done(page, timeout_s=300):
         if idle_since and time.time() - idle_since > 5 and _errors(page):
             return
         time.sleep(1)
-    raise AssertionError(f"cells still pending after {timeout_s} s")
+    raise AssertionError(f"cells still pending after {timeout_s} s: kernel {_kernel_status(page)!r}, "
+                         f"prompts {_prompts(page)}")
 
 
 def _errors(page):
@@ -154,6 +179,18 @@ def _image_of(widget):
         const imgs = w.querySelectorAll('img');
         return imgs.length ? imgs[imgs.length - 1].src : null;
     }""")
+
+
+def _expected_sliders(name):
+    """How many sliders the notebook's code builds (``IntSlider(``, ``FloatSlider(``, ...), comments aside.
+
+    Widgets render a moment after their cell finishes; without a count to wait for, a check that found
+    no slider at all would pass without testing anything.
+    """
+    nb = json.loads((ROOT / "notebooks" / name).read_text())
+    code = "\n".join(line.split("#")[0] for cell in nb["cells"] if cell["cell_type"] == "code"
+                     for line in "".join(cell["source"]).splitlines())
+    return len(re.findall(r"\w*Slider\(", code))
 
 
 def _shutdown_kernels(url, token):
@@ -179,16 +216,20 @@ def _open_and_run(browser, url, token, name):
         raise
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
-    url, token = lab
+def _open_and_run_twice(browser, url, token, name):
     try:
-        page = _open_and_run(browser, url, token, name)
+        return _open_and_run(browser, url, token, name)
     except AssertionError:
         # Once, on a busy machine, the server dropped the kernel's websocket mid-run (a corrupted frame)
         # and the run never finished. That is the transport, not the notebook: run it once more.
         _shutdown_kernels(url, token)
-        page = _open_and_run(browser, url, token, name)
+        return _open_and_run(browser, url, token, name)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
+    url, token = lab
+    page = _open_and_run_twice(browser, url, token, name)
     try:
         assert _errors(page) == [], f"{name}: cells show errors"
 
@@ -196,6 +237,13 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
         # every slider, wherever it sits: interact() or a hand-built box of widgets
         sliders = page.locator(f"{PANEL} .jp-OutputArea-output .noUi-handle, "
                                f"{PANEL} .jp-OutputArea-output input[type=range]")
+        expected = _expected_sliders(name)
+        for _ in range(120):  # widgets render after their cells ran
+            if sliders.count() >= expected:
+                break
+            page.wait_for_timeout(500)
+        assert sliders.count() >= expected, (f"{name}: {sliders.count()} sliders rendered, the code makes {expected}; "
+                                             f"interact outputs show {_widget_outputs(page)}")
         if widgets.count():
             SHOTS.mkdir(parents=True, exist_ok=True)
             widgets.first.scroll_into_view_if_needed()
@@ -222,6 +270,29 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
                 label = slider.evaluate("s => (s.closest('.widget-slider, .widget-hslider') || s).textContent.slice(0, 60)")
                 unchanged.append(f"slider {i} ({label.strip()})")
         assert unchanged == [], f"{name}: these sliders did not redraw their plot: {unchanged}"
+    finally:
+        page.close()
+        _shutdown_kernels(url, token)
+
+
+def _check_lines(page):
+    """The text of every exercise check's verdict line in the notebook's outputs."""
+    return page.evaluate(f"""() => {{
+        const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
+        return [...panel.querySelectorAll('.jp-OutputArea-output')].flatMap(o => o.textContent.split('\\n'))
+            .filter(line => line.startsWith('✅') || line.startsWith('❌'));
+    }}""")
+
+
+@pytest.mark.parametrize("name", SOLUTIONS)
+def test_solution_runs_and_every_check_passes(name, lab, browser):
+    url, token = lab
+    page = _open_and_run_twice(browser, url, token, name)
+    try:
+        assert _errors(page) == [], f"{name}: cells show errors"
+        verdicts = _check_lines(page)
+        assert verdicts, f"{name}: no exercise check printed a verdict"
+        assert all(v.startswith("✅") for v in verdicts), f"{name}: checks that did not pass: {verdicts}"
     finally:
         page.close()
         _shutdown_kernels(url, token)
