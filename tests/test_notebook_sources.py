@@ -157,3 +157,36 @@ def test_execute_stops_at_an_unmarked_error_and_saves_nothing(tmp_path):
     with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
         tools._run(path, timeout=60)
     assert path.read_text() == before
+
+
+# ------------------------------------------------------------------ execute: waiting for the reply
+def test_sliced_wait_returns_a_reply_that_an_earlier_slice_missed():
+    import asyncio
+    from queue import Empty
+
+    waits = []
+
+    async def get_msg(timeout=None):  # the socket shows its message only at the third look
+        waits.append(timeout)
+        if len(waits) < 3:
+            raise Empty
+        return {"msg_type": "execute_reply"}
+
+    get = tools._sliced(get_msg, slice_s=0.01)
+    assert asyncio.run(get(timeout=30))["msg_type"] == "execute_reply"
+    assert len(waits) == 3 and all(w <= 0.01 for w in waits)
+
+
+def test_sliced_wait_still_times_out():
+    import asyncio
+    import time
+    from queue import Empty
+
+    async def get_msg(timeout=None):
+        await asyncio.sleep(timeout)
+        raise Empty
+
+    started = time.monotonic()
+    with pytest.raises(Empty):
+        asyncio.run(tools._sliced(get_msg, slice_s=0.02)(timeout=0.1))
+    assert 0.09 <= time.monotonic() - started < 1

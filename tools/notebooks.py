@@ -18,6 +18,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 
@@ -96,6 +97,26 @@ def _clean(nb):
     nb.metadata.pop("widgets", None)  # widget state differs run to run and is re-created on open
 
 
+def _sliced(get_msg, slice_s=1.0):
+    """``get_msg(timeout)`` that waits in slices of ``slice_s`` seconds.
+
+    Measured with nbclient 0.11 / jupyter_client's asyncio channels: after a cell that opens widgets
+    (``interact``), the shell channel's wait sometimes does not wake up when the execute reply arrives,
+    and returns it only when the whole cell timeout has run out (a notebook of 7 s took 200 s). Each
+    slice's end looks at the socket again, so the reply is picked up within a second.
+    """
+    async def get(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_s if deadline is None else min(slice_s, max(0.0, deadline - time.monotonic()))
+            try:
+                return await get_msg(timeout=left)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+    return get
+
+
 def _raising_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code" and RAISES in c.source]
 
@@ -104,13 +125,19 @@ def _run(path, timeout):
     """Execute one notebook in a fresh kernel, in its own folder; save it with its outputs."""
     from nbclient import NotebookClient
 
+    class Client(NotebookClient):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            kc.shell_channel.get_msg = _sliced(kc.shell_channel.get_msg)
+            return kc
+
     nb = nbformat.read(path, as_version=4)
     # Authors write nbval's comment; the tag goes with it and is saved, because nbclient and JupyterLab's
     # "Run All" know only the tag: without it a learner's Run All would stop at the intended error.
     for cell in _raising_cells(nb):
         if "raises-exception" not in cell.metadata.get("tags", []):
             cell.metadata.setdefault("tags", []).append("raises-exception")
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    Client(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     _clean(nb)
     nbformat.write(nb, path)
