@@ -8,6 +8,7 @@ For each solution notebook: the same run, no errors, and every exercise check sh
 are not moved again: a solution differs from its learner version only inside the exercise blocks
 (``tools/notebooks.py check`` enforces that), so its widget code is the code tested above.
 """
+import contextlib
 import json
 import os
 import re
@@ -248,13 +249,22 @@ def _open_and_run_twice(browser, url, token, name):
         return _open_and_run(browser, url, token, name)
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
+@contextlib.contextmanager
+def _ran_without_errors(lab, browser, name):
+    """The notebook's page after Run All, once no cell shows an error; closed and its kernel stopped after."""
     url, token = lab
     page = _open_and_run_twice(browser, url, token, name)
     try:
         assert _errors(page) == [], f"{name}: cells show errors"
+        yield page
+    finally:
+        page.close()
+        _shutdown_kernels(url, token)
 
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
+    with _ran_without_errors(lab, browser, name) as page:
         widgets = page.locator(f"{PANEL} .jp-OutputArea-output .widget-interact")
         # every slider, wherever it sits: interact() or a hand-built box of widgets
         sliders = page.locator(f"{PANEL} .jp-OutputArea-output .noUi-handle, "
@@ -292,9 +302,6 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
                 label = slider.evaluate("s => (s.closest('.widget-slider, .widget-hslider') || s).textContent.slice(0, 60)")
                 unchanged.append(f"slider {i} ({label.strip()})")
         assert unchanged == [], f"{name}: these sliders did not redraw their plot: {unchanged}"
-    finally:
-        page.close()
-        _shutdown_kernels(url, token)
 
 
 def _check_lines(page):
@@ -308,13 +315,7 @@ def _check_lines(page):
 
 @pytest.mark.parametrize("name", SOLUTIONS)
 def test_solution_runs_and_every_check_passes(name, lab, browser):
-    url, token = lab
-    page = _open_and_run_twice(browser, url, token, name)
-    try:
-        assert _errors(page) == [], f"{name}: cells show errors"
+    with _ran_without_errors(lab, browser, name) as page:
         verdicts = _check_lines(page)
         assert verdicts, f"{name}: no exercise check printed a verdict"
         assert all(v.startswith("✅") for v in verdicts), f"{name}: checks that did not pass: {verdicts}"
-    finally:
-        page.close()
-        _shutdown_kernels(url, token)
