@@ -5,13 +5,7 @@ import pytest
 from nnlib import accumulation as acc
 from nnlib.exercises import accumulation as EA
 
-
-def run(capsys, checker, *args):
-    ok = checker(*args)
-    out = capsys.readouterr()
-    assert out.out.count("\n") == 1, out.out  # one line, whatever happened
-    assert out.err == ""
-    return ok, out.out
+from _checks import verdict
 
 
 # --------------------------------------------------------------- exercise 1: the accumulation loop
@@ -30,7 +24,7 @@ def _loop(zero=True, scale="rows"):
 
 
 def test_accumulation_loop_correct(capsys):
-    ok, out = run(capsys, EA.check_accumulated_gradient, _loop())
+    ok, out = verdict(capsys, EA.check_accumulated_gradient, _loop())
     assert ok and out.startswith("✅ accumulated_gradient: correct")
 
 
@@ -46,19 +40,19 @@ def test_accumulation_loop_correct(capsys):
     ("not a function", "expected a function"),
 ])
 def test_accumulation_loop_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, EA.check_accumulated_gradient, answer)
+    ok, out = verdict(capsys, EA.check_accumulated_gradient, answer)
     assert not ok and out.startswith("❌ Not yet — accumulated_gradient:") and hint in out, out
 
 
 def test_mean_of_means_is_caught_on_an_unequal_split(capsys):
     # the 1/k loop passes the equal split (12 rows in 3) and must fail on 10 rows in 4
-    ok, out = run(capsys, EA.check_accumulated_gradient, _loop(scale="k"))
+    ok, out = verdict(capsys, EA.check_accumulated_gradient, _loop(scale="k"))
     assert not ok and "N = 10 rows in k = 4 micro-batches [2, 3, 2, 3]" in out
 
 
 # --------------------------------------------------------------- exercise 2: the per-token mean
 def test_token_mean_correct(capsys):
-    ok, out = run(capsys, EA.check_token_mean_loss, lambda m, c: np.sum(m * c) / np.sum(c))
+    ok, out = verdict(capsys, EA.check_token_mean_loss, lambda m, c: np.sum(m * c) / np.sum(c))
     assert ok and out == "✅ token_mean_loss: correct — all 5 test inputs match\n"
 
 
@@ -70,7 +64,7 @@ def test_token_mean_correct(capsys):
     (lambda m, c: None, "no answer yet"),
 ])
 def test_token_mean_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, EA.check_token_mean_loss, answer)
+    ok, out = verdict(capsys, EA.check_token_mean_loss, answer)
     assert not ok and hint in out, out
 
 
@@ -81,7 +75,7 @@ def test_token_mean_reference_weights_by_count():
 # --------------------------------------------------------------- exercise 3: the last group's scale
 def test_last_group_scale(capsys):
     assert EA.last_group_scale_reference() == 0.5  # 8 rows of a 16-row group (2 micro-batches of 8)
-    ok, out = run(capsys, EA.check_last_group_scale, 8 / 16)
+    ok, out = verdict(capsys, EA.check_last_group_scale, 8 / 16)
     assert ok and out.startswith("✅ last_group_scale: correct")
 
 
@@ -92,5 +86,5 @@ def test_last_group_scale(capsys):
     (None, "no answer yet"),
 ])
 def test_last_group_scale_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, EA.check_last_group_scale, answer)
+    ok, out = verdict(capsys, EA.check_last_group_scale, answer)
     assert not ok and hint in out, out

@@ -5,12 +5,7 @@ import pytest
 
 from nnlib.exercises import complete_example as ex
 
-
-def run(capsys, checker, *args):
-    ok = checker(*args)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, out  # one line, whatever happened
-    return ok, out
+from _checks import verdict
 
 
 # ---------------------------------------------------------------------------------------- one_hot
@@ -30,42 +25,42 @@ def test_one_hot_reference():
     lambda labels, n: (np.asarray(labels)[:, None] == np.arange(n)).tolist(),  # booleans in lists are fine
 ])
 def test_one_hot_correct_answers_pass(capsys, answer):
-    ok, out = run(capsys, ex.check_one_hot, answer)
+    ok, out = verdict(capsys, ex.check_one_hot, answer)
     assert ok and out.startswith("✅ one_hot: correct")
 
 
 def test_one_hot_stub(capsys):
-    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: None)
+    ok, out = verdict(capsys, ex.check_one_hot, lambda labels, n: None)
     assert not ok and "no answer yet" in out
 
 
 def test_one_hot_transposed(capsys):
-    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: one_hot(labels, n).T)
+    ok, out = verdict(capsys, ex.check_one_hot, lambda labels, n: one_hot(labels, n).T)
     assert not ok and "wrong shape: expected (4, 3), got (3, 4)" in out and "transpose" in out
 
 
 def test_one_hot_returning_the_labels(capsys):
-    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: np.asarray(labels))
+    ok, out = verdict(capsys, ex.check_one_hot, lambda labels, n: np.asarray(labels))
     assert not ok and "a whole row per label" in out
 
 
 def test_one_hot_off_by_one(capsys):
-    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: np.roll(one_hot(labels, n), 1, axis=1))
+    ok, out = verdict(capsys, ex.check_one_hot, lambda labels, n: np.roll(one_hot(labels, n), 1, axis=1))
     assert not ok and "wrong value at index (0, 0)" in out and "np.arange(len(labels))" in out
 
 
 def test_one_hot_that_ignores_n_classes(capsys):
-    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: one_hot(labels, max(labels) + 1))
+    ok, out = verdict(capsys, ex.check_one_hot, lambda labels, n: one_hot(labels, max(labels) + 1))
     assert not ok and "for input ([0], 3): wrong shape: expected (1, 3), got (1, 1)" in out
 
 
 def test_one_hot_that_crashes(capsys):
-    ok, out = run(capsys, ex.check_one_hot, lambda labels, n: labels.nonexistent)
+    ok, out = verdict(capsys, ex.check_one_hot, lambda labels, n: labels.nonexistent)
     assert not ok and "raised AttributeError" in out
 
 
 def test_one_hot_not_a_function(capsys):
-    ok, out = run(capsys, ex.check_one_hot, None)
+    ok, out = verdict(capsys, ex.check_one_hot, None)
     assert not ok and "expected a function" in out
 
 
@@ -74,7 +69,7 @@ Y = pd.Series(["a"] * 6 + ["b"] * 3 + ["c"] * 1)
 
 
 def test_baseline_correct(capsys):
-    ok, out = run(capsys, ex.check_baseline, Y.value_counts().max() / len(Y), Y)
+    ok, out = verdict(capsys, ex.check_baseline, Y.value_counts().max() / len(Y), Y)
     assert ok and out.startswith("✅ majority baseline")
 
 
@@ -87,19 +82,19 @@ def test_baseline_correct(capsys):
     ("0.6x", "expected one number"),
 ])
 def test_baseline_wrong_answers(capsys, wrong, message):
-    ok, out = run(capsys, ex.check_baseline, wrong, Y)
+    ok, out = verdict(capsys, ex.check_baseline, wrong, Y)
     assert not ok and message in out
 
 
 def test_baseline_stub(capsys):
-    ok, out = run(capsys, ex.check_baseline, None, Y)
+    ok, out = verdict(capsys, ex.check_baseline, None, Y)
     assert not ok and "no answer yet" in out
 
 
 # ------------------------------------------------------------------------------------------- leak
 @pytest.mark.parametrize("answer", ["C", "c", " line C "])
 def test_leak_correct(capsys, answer):
-    ok, out = run(capsys, ex.check_leak, answer)
+    ok, out = verdict(capsys, ex.check_leak, answer)
     assert ok and "imputer.transform(X)" in out
 
 
@@ -112,10 +107,10 @@ def test_leak_correct(capsys, answer):
     (3, "expected a letter as a string"),
 ])
 def test_leak_wrong_answers(capsys, answer, message):
-    ok, out = run(capsys, ex.check_leak, answer)
+    ok, out = verdict(capsys, ex.check_leak, answer)
     assert not ok and message in out and "Hint" in out
 
 
 def test_leak_stub(capsys):
-    ok, out = run(capsys, ex.check_leak, None)
+    ok, out = verdict(capsys, ex.check_leak, None)
     assert not ok and "no answer yet" in out

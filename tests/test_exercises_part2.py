@@ -5,13 +5,8 @@ import pytest
 from nnlib.exercises import backprop as EB
 from nnlib.exercises import losses as EL
 
-
-def run(capsys, checker, *args):
-    ok = checker(*args)
-    out = capsys.readouterr()
-    assert out.out.count("\n") == 1, out.out  # one line, whatever happened
-    assert out.err == ""                      # no warnings leak from the learner's code
-    return ok, out.out
+from _checks import verdict
+from _numerics import numerical_gradient
 
 
 # ------------------------------------------------------------------------------------ 05: mse
@@ -24,9 +19,9 @@ def mse_gradient(p, t):
 
 
 def test_mse_correct(capsys):
-    ok, out = run(capsys, EL.check_mse, mse)
+    ok, out = verdict(capsys, EL.check_mse, mse)
     assert ok and out == "✅ mse: correct — all 4 test inputs match\n"
-    ok, out = run(capsys, EL.check_mse_gradient, mse_gradient)
+    ok, out = verdict(capsys, EL.check_mse_gradient, mse_gradient)
     assert ok and out.startswith("✅ mse_gradient: correct")
 
 
@@ -40,7 +35,7 @@ def test_mse_correct(capsys):
     (lambda p, t: 1 / 0, "raised ZeroDivisionError"),
 ])
 def test_mse_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, EL.check_mse, answer)
+    ok, out = verdict(capsys, EL.check_mse, answer)
     assert not ok and out.startswith("❌ Not yet — mse:") and hint in out
 
 
@@ -52,7 +47,7 @@ def test_mse_mistakes(capsys, answer, hint):
     (lambda p, t: np.sum(2 * (p - t) / p.size), "the same shape as prediction"),
 ])
 def test_mse_gradient_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, EL.check_mse_gradient, answer)
+    ok, out = verdict(capsys, EL.check_mse_gradient, answer)
     assert not ok and hint in out
 
 
@@ -67,12 +62,12 @@ def naive(z, t):
 
 
 def test_stable_cross_entropy_correct(capsys):
-    ok, out = run(capsys, EL.check_stable_cross_entropy, stable)
+    ok, out = verdict(capsys, EL.check_stable_cross_entropy, stable)
     assert ok and out == "✅ cross_entropy: correct — all 5 test inputs match\n"
 
 
 def test_naive_cross_entropy_is_caught_on_large_logits_without_warnings(capsys):
-    ok, out = run(capsys, EL.check_stable_cross_entropy, naive)
+    ok, out = verdict(capsys, EL.check_stable_cross_entropy, naive)
     assert not ok
     assert "for input ([ 1000.   500. -1000.], 1): the answer contains NaN or infinity" in out
     assert "subtract the largest logit" in out
@@ -85,7 +80,7 @@ def test_naive_cross_entropy_is_caught_on_large_logits_without_warnings(capsys):
     (lambda z, t: -z[t], "the log Σ e^z part is missing"),
 ])
 def test_cross_entropy_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, EL.check_stable_cross_entropy, answer)
+    ok, out = verdict(capsys, EL.check_stable_cross_entropy, answer)
     assert not ok and hint in out
 
 
@@ -95,11 +90,11 @@ RIGHT = {"temperature": "mse", "spam": "binary_cross_entropy_with_logits", "digi
 
 
 def test_loss_choice_correct_with_aliases(capsys):
-    ok, out = run(capsys, EL.check_loss_choice, RIGHT)
+    ok, out = verdict(capsys, EL.check_loss_choice, RIGHT)
     assert ok and out == "✅ loss choice: correct — all 4 tasks have a fitting loss\n"
     aliases = {"temperature": "L2", "spam": "bce_with_logits", "digit": "categorical_crossentropy",
                "delivery": "mae"}
-    assert run(capsys, EL.check_loss_choice, aliases)[0]
+    assert verdict(capsys, EL.check_loss_choice, aliases)[0]
 
 
 @pytest.mark.parametrize("change, message", [
@@ -111,16 +106,16 @@ def test_loss_choice_correct_with_aliases(capsys):
     ({"digit": None}, "no answer yet for 'digit'"),
 ])
 def test_loss_choice_mistakes(capsys, change, message):
-    ok, out = run(capsys, EL.check_loss_choice, {**RIGHT, **change})
+    ok, out = verdict(capsys, EL.check_loss_choice, {**RIGHT, **change})
     assert not ok and message in out
 
 
 def test_loss_choice_stub_and_wrong_type(capsys):
-    ok, out = run(capsys, EL.check_loss_choice, None)
+    ok, out = verdict(capsys, EL.check_loss_choice, None)
     assert not ok and "no answer yet" in out
-    ok, out = run(capsys, EL.check_loss_choice, ["mse"])
+    ok, out = verdict(capsys, EL.check_loss_choice, ["mse"])
     assert not ok and "expected a dict" in out
-    ok, out = run(capsys, EL.check_loss_choice, {"temperature": "mse"})
+    ok, out = verdict(capsys, EL.check_loss_choice, {"temperature": "mse"})
     assert not ok and "'spam' is missing" in out
 
 
@@ -134,7 +129,7 @@ def descent(gradient, w0, learning_rate, steps):
 
 
 def test_gradient_descent_correct(capsys):
-    ok, out = run(capsys, EB.check_gradient_descent, descent)
+    ok, out = verdict(capsys, EB.check_gradient_descent, descent)
     assert ok and out == "✅ gradient_descent: correct — all 3 walks match\n"
 
 
@@ -148,25 +143,25 @@ def test_gradient_descent_correct(capsys):
     (lambda g, w0, lr, s: descent(g, w0, lr, s)[:-1] + [0.0], "path.append(w)"),
 ])
 def test_gradient_descent_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, EB.check_gradient_descent, answer)
+    ok, out = verdict(capsys, EB.check_gradient_descent, answer)
     assert not ok and hint in out
 
 
 def test_gradient_descent_not_a_function(capsys):
-    ok, out = run(capsys, EB.check_gradient_descent, [0.0, 1.0])
+    ok, out = verdict(capsys, EB.check_gradient_descent, [0.0, 1.0])
     assert not ok and "expected a function, got list" in out
 
 
 # --------------------------------------------------------------------------- 06: ∂L/∂x₁, two paths
 def test_input_gradient_correct_and_mistakes(capsys):
     dz, dh, W1 = EB.input_gradient_parts()
-    ok, out = run(capsys, EB.check_input_gradient, dz[0] * W1[0, 0] + dz[1] * W1[1, 0])
+    ok, out = verdict(capsys, EB.check_input_gradient, dz[0] * W1[0, 0] + dz[1] * W1[1, 0])
     assert ok and out == "✅ ∂L/∂x₁: correct\n"
     for answer, hint in [(dz[0] * W1[0, 0], "only the path through h₁"), (dz[1] * W1[1, 0], "only the path through h₂"),
                          (dz[0] * W1[0, 0] * dz[1] * W1[1, 0], "not multiplied"),
                          (dh[0] * W1[0, 0] + dh[1] * W1[1, 0], "the σ' step is missing"),
                          (dz[0] + dz[1], "each path also passes a weight"), (None, "no answer yet")]:
-        ok, out = run(capsys, EB.check_input_gradient, answer)
+        ok, out = verdict(capsys, EB.check_input_gradient, answer)
         assert not ok and hint in out, out
 
 
@@ -179,16 +174,8 @@ def test_input_gradient_parts_are_the_walks_numbers():
 
 # ------------------------------------------------------------------------ 06: numerical gradient
 def central(f, w, eps=1e-5):
-    grad = np.zeros_like(w)
-    for i in range(w.size):
-        old = w[i]
-        w[i] = old + eps
-        up = f(w)
-        w[i] = old - eps
-        down = f(w)
-        w[i] = old
-        grad[i] = (up - down) / (2 * eps)
-    return grad
+    """A right answer, in the exercise's signature: the tests' own central differences."""
+    return numerical_gradient(lambda: f(w), w, h=eps)
 
 
 def one_sided(f, w, eps=1e-5):
@@ -202,7 +189,7 @@ def one_sided(f, w, eps=1e-5):
 
 
 def test_numerical_gradient_correct(capsys):
-    ok, out = run(capsys, EB.check_numerical_gradient, central)
+    ok, out = verdict(capsys, EB.check_numerical_gradient, central)
     assert ok and out == "✅ numerical_gradient: correct — all 3 functions match their exact gradients\n"
 
 
@@ -224,5 +211,5 @@ def half(f, w, eps=1e-5):
     (lambda f, w, eps=1e-5: np.zeros(2), "wrong shape"),
 ])
 def test_numerical_gradient_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, EB.check_numerical_gradient, answer)
+    ok, out = verdict(capsys, EB.check_numerical_gradient, answer)
     assert not ok and hint in out

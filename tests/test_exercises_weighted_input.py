@@ -4,13 +4,7 @@ import pytest
 
 from nnlib.exercises import weighted_input as ex
 
-
-def verdict(capsys, check, *args):
-    ok = check(*args)
-    out = capsys.readouterr().out
-    assert out.count("✅") + out.count("❌") == 1, out  # one verdict, always
-    assert out.startswith("✅" if ok else "❌ Not yet —")
-    return ok, out
+from _checks import verdict
 
 
 def test_one_neuron(capsys):

@@ -6,48 +6,43 @@ from nnlib.exercises import bias as B
 from nnlib.exercises import weights as W
 from nnlib.exercises._mistakes import check_function_with_mistakes, check_value_with_mistakes
 
-
-def run(capsys, checker, *args, **kwargs):
-    ok = checker(*args, **kwargs)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, out  # one line, whatever happened
-    return ok, out
+from _checks import verdict
 
 
 # ------------------------------------------------------------------------------- mistake helpers
 def test_value_mistake_picks_its_hint_and_keeps_the_detail(capsys):
-    ok, out = run(capsys, check_value_with_mistakes, 3.0, 2.0, [(5.0, "five"), (3.0, "three")],
+    ok, out = verdict(capsys, check_value_with_mistakes, 3.0, 2.0, [(5.0, "five"), (3.0, "three")],
                   name="n", hint="default")
     assert not ok and out == "❌ Not yet — n: expected 2, got 3. Hint: three\n"
 
 
 def test_value_mistake_equal_to_the_answer_is_ignored(capsys):
-    ok, out = run(capsys, check_value_with_mistakes, 2.0, 2.0, [(2.0, "not a mistake")], name="n", hint="h")
+    ok, out = verdict(capsys, check_value_with_mistakes, 2.0, 2.0, [(2.0, "not a mistake")], name="n", hint="h")
     assert ok and out == "✅ n: correct\n"
 
 
 def test_function_mistake_needs_every_answered_input_to_match(capsys):
     inputs = [(1.0,), (2.0,)]
     # right on input 1, wrong on input 2 in the way the mistake predicts: the mistake's hint
-    ok, out = run(capsys, check_function_with_mistakes, lambda x: x * x, lambda x: x, inputs,
+    ok, out = verdict(capsys, check_function_with_mistakes, lambda x: x * x, lambda x: x, inputs,
                   [(lambda x: x * x, "squared")], name="f", hint="default")
     assert not ok and "for input (2): expected 2, got 4" in out and "Hint: squared" in out
     # the mistake explains only one input: the default hint
-    ok, out = run(capsys, check_function_with_mistakes, lambda x: 4.0, lambda x: x, inputs,
+    ok, out = verdict(capsys, check_function_with_mistakes, lambda x: 4.0, lambda x: x, inputs,
                   [(lambda x: x * x, "squared")], name="f", hint="default")
     assert not ok and "Hint: default" in out
 
 
 def test_function_mistake_skips_inputs_where_the_code_crashes(capsys):
     inputs = [(2.0,), (0.0,)]
-    ok, out = run(capsys, check_function_with_mistakes, lambda x: 1 / x, lambda x: x, inputs,
+    ok, out = verdict(capsys, check_function_with_mistakes, lambda x: 1 / x, lambda x: x, inputs,
                   [(lambda x: 1 / x, "reciprocal")], name="f", hint="default")
     assert not ok and "Hint: reciprocal" in out
 
 
 # -------------------------------------------------------------------------- 01: weight from example
 def test_weight_from_example_correct(capsys):
-    ok, out = run(capsys, W.check_weight_from_example, -6.0 / 1.5)
+    ok, out = verdict(capsys, W.check_weight_from_example, -6.0 / 1.5)
     assert ok and out.startswith("✅ weight from one example: correct")
 
 
@@ -58,14 +53,14 @@ def test_weight_from_example_correct(capsys):
     (7.0, "which number times 1.5 gives −6"),
 ])
 def test_weight_from_example_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, W.check_weight_from_example, answer)
+    ok, out = verdict(capsys, W.check_weight_from_example, answer)
     assert not ok and f"expected -4, got {answer:g}" in out and hint in out
 
 
 def test_weight_from_example_stub_and_text(capsys):
-    ok, out = run(capsys, W.check_weight_from_example, None)
+    ok, out = verdict(capsys, W.check_weight_from_example, None)
     assert not ok and "no answer yet" in out
-    ok, out = run(capsys, W.check_weight_from_example, "minus four")
+    ok, out = verdict(capsys, W.check_weight_from_example, "minus four")
     assert not ok and "expected numbers, got str" in out
 
 
@@ -80,7 +75,7 @@ def loop_sum(x, w):
 @pytest.mark.parametrize("answer", [loop_sum, lambda x, w: np.dot(w, x), lambda x, w: sum(w * x),
                                     lambda x, w: float(np.asarray(x) @ np.asarray(w))])
 def test_weighted_sum_correct(capsys, answer):
-    ok, out = run(capsys, W.check_weighted_sum, answer)
+    ok, out = verdict(capsys, W.check_weighted_sum, answer)
     assert ok and out == "✅ weighted_sum: correct — all 4 test inputs match\n"
 
 
@@ -99,23 +94,23 @@ def overwrite_sum(x, w):
     (lambda x, w: np.dot(w, x) + 1, "expected 1, got 2", "start with total = 0"),
 ])
 def test_weighted_sum_mistakes(capsys, answer, detail, hint):
-    ok, out = run(capsys, W.check_weighted_sum, answer)
+    ok, out = verdict(capsys, W.check_weighted_sum, answer)
     assert not ok and detail in out and hint in out
 
 
 def test_weighted_sum_stub_and_crash(capsys):
-    ok, out = run(capsys, W.check_weighted_sum, lambda x, w: None)
+    ok, out = verdict(capsys, W.check_weighted_sum, lambda x, w: None)
     assert not ok and "no answer yet: the function returns None" in out
-    ok, out = run(capsys, W.check_weighted_sum, lambda x, w: x[3] * w[3])
+    ok, out = verdict(capsys, W.check_weighted_sum, lambda x, w: x[3] * w[3])
     assert not ok and "raised IndexError" in out
-    ok, out = run(capsys, W.check_weighted_sum, None)
+    ok, out = verdict(capsys, W.check_weighted_sum, None)
     assert not ok and "expected a function, got NoneType" in out
 
 
 # ------------------------------------------------------------------------------ 01: design weights
 @pytest.mark.parametrize("answer", [np.array([2.0, 0.0, -1.0]), [2, 0, -1], (2.0, -0.0, -1.0)])
 def test_designed_weights_correct(capsys, answer):
-    ok, out = run(capsys, W.check_designed_weights, answer)
+    ok, out = verdict(capsys, W.check_designed_weights, answer)
     assert ok and out == "✅ designed weights: correct\n"
 
 
@@ -128,21 +123,21 @@ def test_designed_weights_correct(capsys, answer):
     ([3.0, 0.0, -1.0], "wrong value at index (0,)", "how much y changes when its input grows by 1"),
 ])
 def test_designed_weights_mistakes(capsys, answer, detail, hint):
-    ok, out = run(capsys, W.check_designed_weights, answer)
+    ok, out = verdict(capsys, W.check_designed_weights, answer)
     assert not ok and detail in out and hint in out
 
 
 def test_designed_weights_stub_and_junk(capsys):
-    ok, out = run(capsys, W.check_designed_weights, None)
+    ok, out = verdict(capsys, W.check_designed_weights, None)
     assert not ok and "no answer yet" in out
-    ok, out = run(capsys, W.check_designed_weights, ["a", "b", "c"])
+    ok, out = verdict(capsys, W.check_designed_weights, ["a", "b", "c"])
     assert not ok and "expected numbers" in out
 
 
 # ----------------------------------------------------------------------------------- 02: neuron
 @pytest.mark.parametrize("answer", [lambda x, w, b: np.dot(w, x) + b, lambda x, w, b: loop_sum(x, w) + b])
 def test_neuron_correct(capsys, answer):
-    ok, out = run(capsys, B.check_neuron, answer)
+    ok, out = verdict(capsys, B.check_neuron, answer)
     assert ok and out == "✅ neuron: correct — all 4 test inputs match\n"
 
 
@@ -154,18 +149,18 @@ def test_neuron_correct(capsys, answer):
     (lambda x, w, b: np.dot(w, x) * b, "expected 1.75, got 0.75", "the weighted sum np.dot(w, x), plus b"),
 ])
 def test_neuron_mistakes(capsys, answer, detail, hint):
-    ok, out = run(capsys, B.check_neuron, answer)
+    ok, out = verdict(capsys, B.check_neuron, answer)
     assert not ok and detail in out and hint in out
 
 
 def test_neuron_stub(capsys):
-    ok, out = run(capsys, B.check_neuron, lambda x, w, b: None)
+    ok, out = verdict(capsys, B.check_neuron, lambda x, w, b: None)
     assert not ok and "no answer yet" in out
 
 
 # -------------------------------------------------------------------------------- 02: threshold
 def test_threshold_correct(capsys):
-    ok, out = run(capsys, B.check_threshold, lambda w, b: -b / w)
+    ok, out = verdict(capsys, B.check_threshold, lambda w, b: -b / w)
     assert ok and out == "✅ threshold: correct — all 5 test inputs match\n"
 
 
@@ -177,13 +172,13 @@ def test_threshold_correct(capsys):
     (lambda w, b: w / b, "expected 4, got -0.25", "solve w·x + b = 0 for x"),
 ])
 def test_threshold_mistakes(capsys, answer, detail, hint):
-    ok, out = run(capsys, B.check_threshold, answer)
+    ok, out = verdict(capsys, B.check_threshold, answer)
     assert not ok and detail in out and hint in out
 
 
 # ------------------------------------------------------------------------------ 02: choose a bias
 def test_bias_for_threshold_correct(capsys):
-    ok, out = run(capsys, B.check_bias_for_threshold, -3.0)
+    ok, out = verdict(capsys, B.check_bias_for_threshold, -3.0)
     assert ok and out == "✅ bias for a threshold at 6 h: correct\n"
 
 
@@ -195,7 +190,7 @@ def test_bias_for_threshold_correct(capsys):
     (1.0, "put x = 6 and solve for b"),
 ])
 def test_bias_for_threshold_mistakes(capsys, answer, hint):
-    ok, out = run(capsys, B.check_bias_for_threshold, answer)
+    ok, out = verdict(capsys, B.check_bias_for_threshold, answer)
     assert not ok and f"expected -3, got {answer:g}" in out and hint in out
 
 
