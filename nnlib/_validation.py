@@ -133,3 +133,15 @@ def check_same_shape(pred, target, argument="target"):
         raise ValueError(
             f"{argument}: expected the same shape as the prediction {tuple(pred.shape)}, got {tuple(target.shape)}"
         )
+
+
+def check_class_indices(logits, target, argument="target"):
+    """Cross-entropy with class indices: one integer per row of 2-D logits (NumPy arrays or tensors)."""
+    if len(logits.shape) != 2 or tuple(target.shape) != (logits.shape[0],):
+        raise ValueError(
+            f"{argument}: expected {logits.shape[0]} class indices for logits of shape {tuple(logits.shape)}, "
+            f"got shape {tuple(target.shape)}"
+        )
+    dtype = str(target.dtype).removeprefix("torch.")  # the same names in NumPy and PyTorch: int64, float32, ...
+    if not dtype.startswith(("int", "uint")):
+        raise TypeError(f"{argument}: expected integer class indices, got dtype {dtype}")

@@ -136,6 +136,10 @@ def test_losses_reject_mismatched_shapes():
         nn.CrossEntropyLoss()(np.zeros((2, 2)), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"target: expected the same shape as the prediction \(4, 1\), got \(4,\)"):
         tnn.MSELoss()(torch.zeros(4, 1), torch.zeros(4))
+    with pytest.raises(ValueError, match=r"target: expected 3 class indices for logits of shape \(3, 2\), got shape \(2,\)"):
+        tnn.CrossEntropyLoss()(torch.zeros(3, 2), torch.tensor([0, 1]))
+    with pytest.raises(TypeError, match="target: expected integer class indices, got dtype float64"):
+        tnn.CrossEntropyLoss()(torch.zeros(2, 2, dtype=torch.float64), torch.tensor([0.0, 1.0], dtype=torch.float64))
 
 
 # ------------------------------------------------------- numerical stability

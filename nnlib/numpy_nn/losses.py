@@ -8,7 +8,7 @@ the same without caching (for plots). The mean runs over every element (PyTorch'
 """
 import numpy as np
 
-from .._validation import check_same_shape
+from .._validation import check_class_indices, check_same_shape
 from .activations import log_softmax, softmax, stable_sigmoid
 
 
@@ -163,7 +163,7 @@ class CrossEntropyLoss(Loss):
         r"""Mean over rows of :math:`-\sum_c T_{nc} \log p_{nc}` (with indices: :math:`-\log p_{n, y_n}`)."""
         n = logp.shape[0]
         if target.ndim == 1:
-            _check_indices(logp, target)
+            check_class_indices(logp, target)
             return float(-logp[np.arange(n), target].sum() / n)
         check_same_shape(logp, target)
         return float(-(target * logp).sum() / n)
@@ -178,13 +178,3 @@ class CrossEntropyLoss(Loss):
             grad -= target
         grad /= n
         return grad
-
-
-def _check_indices(prediction, target):
-    if prediction.ndim != 2 or target.shape[0] != prediction.shape[0]:
-        raise ValueError(
-            f"target: expected {prediction.shape[0]} class indices for logits of shape {prediction.shape}, "
-            f"got shape {target.shape}"
-        )
-    if target.dtype.kind not in "iu":
-        raise TypeError(f"target: expected integer class indices, got dtype {target.dtype}")

@@ -6,7 +6,7 @@ r"""Loss functions in PyTorch with the signature of ``nnlib.numpy_nn.losses``.
 import torch
 import torch.nn.functional as F
 
-from .._validation import check_same_shape
+from .._validation import check_class_indices, check_same_shape
 from ._tensor import as_tensor, set_cache
 
 
@@ -85,12 +85,7 @@ class CrossEntropyLoss(Loss):
 
     def _fn(self, p, t):
         if t.ndim == 1:
-            if p.ndim != 2 or t.shape[0] != p.shape[0]:
-                raise ValueError(
-                    f"target: expected {p.shape[0]} class indices for logits of shape {tuple(p.shape)}, got shape {tuple(t.shape)}"
-                )
-            if t.dtype not in (torch.int64, torch.int32, torch.uint8, torch.int16, torch.int8):
-                raise TypeError(f"target: expected integer class indices, got dtype {t.dtype}")
+            check_class_indices(p, t)
             return F.cross_entropy(p, t.long())
         check_same_shape(p, t)
         return F.cross_entropy(p, t)
