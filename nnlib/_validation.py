@@ -145,3 +145,72 @@ def check_class_indices(logits, target, argument="target"):
     dtype = str(target.dtype).removeprefix("torch.")  # the same names in NumPy and PyTorch: int64, float32, ...
     if not dtype.startswith(("int", "uint")):
         raise TypeError(f"{argument}: expected integer class indices, got dtype {dtype}")
+
+
+#: The range each activation option may take. Outside it the activation turns every output into
+#: inf/NaN or a constant: ``beta=0`` divides by zero in softplus, ``negative_slope=1e308`` overflows
+#: on the first negative input. The bounds are far beyond any value used in practice.
+ACTIVATION_OPTION_RANGES = {
+    "negative_slope": (-1e3, 1e3),
+    "alpha": (-1e3, 1e3),
+    "beta": (1e-3, 1e3),
+    "threshold": (-1e3, 1e3),
+}
+
+
+def check_activation_option(key, value):
+    """An activation option (``negative_slope``, ``alpha``, ``beta``, ``threshold``) as a float in its range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise TypeError(f"{key}: expected a finite number, got {type(value).__name__} {value!r}")
+    low, high = ACTIVATION_OPTION_RANGES[key]
+    if not low <= value <= high:
+        raise ValueError(
+            f"{key}: expected a number in [{low:g}, {high:g}] (outside it the activation's outputs overflow or "
+            f"become NaN), got {value!r}"
+        )
+    return float(value)
+
+
+def check_seed(seed, argument="seed"):
+    """``None`` or a non-negative integer (what seeds NumPy's generator the same way in both backends)."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{argument}: expected a non-negative integer or None, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{argument}: expected a non-negative integer or None, got {seed}")
+    return int(seed)
+
+
+def check_callbacks(callbacks, argument="callbacks"):
+    """A list of callables ``callback(epoch, logs)``."""
+    if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(
+            f"{argument}: expected a list of functions called as callback(epoch, logs), got "
+            f"{type(callbacks).__name__} {callbacks!r}"
+        )
+    callbacks = list(callbacks)
+    for i, callback in enumerate(callbacks):
+        if not callable(callback):
+            raise TypeError(f"{argument}[{i}]: expected a function callback(epoch, logs), got {type(callback).__name__} {callback!r}")
+    return callbacks
+
+
+def check_validation_data(data, argument="validation_data"):
+    """``None`` or a pair ``(X_val, y_val)``."""
+    if data is None:
+        return None
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        shown = f"{len(data)} items" if isinstance(data, (tuple, list)) else type(data).__name__
+        raise ValueError(f"{argument}: expected a pair (X_val, y_val), got {shown}")
+    return tuple(data)
+
+
+def check_finite_weights(weights, where):
+    """Refuse weights with NaN/inf: such a model answers NaN (or one class) for every input."""
+    for i, w in enumerate(weights):
+        if not np.all(np.isfinite(w)):
+            raise ValueError(
+                f"{where}: weights[{i}] contains NaN or inf (the training diverged?); refusing to save a model "
+                "that cannot predict. Train again with a smaller learning_rate or scaled features."
+            )

@@ -32,10 +32,7 @@ class Dense:
         unknown = sorted(set(activation_options) - set(allowed))
         if unknown:
             raise TypeError(f"activation {self.activation!r}: expected options among {list(allowed)}, got {unknown}")
-        for key, value in activation_options.items():
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-                raise TypeError(f"{key}: expected a finite number, got {type(value).__name__} {value!r}")
-        self.activation_options = {key: float(value) for key, value in activation_options.items()}
+        self.activation_options = {key: v.check_activation_option(key, value) for key, value in activation_options.items()}
 
     def get_config(self):
         return {"in_features": self.in_features, "out_features": self.out_features,
@@ -71,7 +68,7 @@ class Sequential:
         self.layers = _check_layers(layers)
         self.backend = v.check_choice(backend, BACKENDS, "backend")
         self.dtype = names.dtype_name(dtype)
-        self.seed = seed
+        self.seed = v.check_seed(seed)
         self._nn = importlib.import_module(f"nnlib.{self.backend}_nn")
         self._engine = importlib.import_module(f"nnlib.{self.backend}_nn.engine")
         self.device = self._engine.resolve_device(device)
@@ -111,7 +108,7 @@ class Sequential:
         self.loss = names.loss_name(loss)
         opt_name = names.optimizer_name(optimizer)
         lr = v.check_positive_float(learning_rate, "learning_rate")
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
             raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
         if opt_name == "adam" and momentum:
             # Adam keeps its own moving averages; silently dropping the argument would hide a typo'd optimizer
@@ -212,7 +209,11 @@ class Sequential:
         k = v.check_positive_int(accumulation_steps, "accumulation_steps")
         if k > batch_size:
             raise ValueError(f"accumulation_steps: expected at most batch_size={batch_size} micro-batches, got {k}")
+        callbacks = v.check_callbacks(callbacks)
+        validation_data = v.check_validation_data(validation_data)
         x, t, labels = self._prepare(X, y)
+        if validation_data is not None:
+            self._prepare(*validation_data)  # its errors now, not after the first epoch
         n = x.shape[0]
         engine, net, loss_fn, optimizer = self._engine, self._train_net, self.loss_fn, self.optimizer
         # The step below is all that runs per batch: no checks, no conversions. Per-batch losses and

@@ -4,6 +4,8 @@ A learner who passes the wrong thing gets one ValueError/TypeError that explains
 any computation, never a broadcasting error from deep inside NumPy or PyTorch. Each check runs in
 both backends.
 """
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -249,3 +251,53 @@ def test_set_weights(backend):
     for w, b in zip(model.get_weights(), weights):  # nothing was half-set
         np.testing.assert_array_equal(w, b)
     model.set_weights([torch.tensor(w) for w in weights])  # tensors from either backend are fine
+
+
+# ------------------------------------------- options that would make every output NaN (issue 11)
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("activation, option, value", [
+    ("softplus", "beta", 0.0), ("softplus", "beta", -1.0), ("softplus", "beta", 1e-300),
+    ("leaky_relu", "negative_slope", 1e308), ("elu", "alpha", -1e300), ("softplus", "threshold", 1e308),
+])
+def test_activation_options_out_of_range(backend, activation, option, value):
+    message = rf"{option}: expected a number in \[.*\] \(outside it the activation's outputs overflow or become NaN\), got {re.escape(repr(value))}"
+    with pytest.raises(ValueError, match=message):
+        nnlib.Dense(4, 3, activation, **{option: value})
+    low_level = __import__(f"nnlib.{backend}_nn", fromlist=["x"])
+    cls = {"softplus": "Softplus", "leaky_relu": "LeakyReLU", "elu": "ELU"}[activation]
+    with pytest.raises(ValueError, match=message):
+        getattr(low_level, cls)(**{option: value})
+
+
+def test_activation_options_in_range_are_kept():
+    assert nnlib.Dense(4, 3, "leaky_relu", negative_slope=-0.5).activation_options == {"negative_slope": -0.5}
+    assert nnlib.Dense(4, 3, "softplus", beta=np.float32(0.5)).activation_options == {"beta": 0.5}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_seed_callbacks_and_validation_data_are_checked_before_training(backend):
+    with pytest.raises(TypeError, match=r"seed: expected a non-negative integer or None, got str 'abc'"):
+        nnlib.Sequential([nnlib.Dense(4, 3)], backend=backend, seed="abc", device="cpu")
+    with pytest.raises(ValueError, match=r"seed: expected a non-negative integer or None, got -1"):
+        nnlib.Sequential([nnlib.Dense(4, 3)], backend=backend, seed=-1, device="cpu")
+    model = _classifier(backend)
+    seen = []
+    spy = lambda epoch, logs: seen.append(epoch)  # noqa: E731
+    with pytest.raises(TypeError, match=r"callbacks: expected a list of functions called as callback\(epoch, logs\), got int 5"):
+        model.fit(X, Y, epochs=2, verbose=0, callbacks=5)
+    with pytest.raises(TypeError, match=r"callbacks\[1\]: expected a function callback\(epoch, logs\), got str 'x'"):
+        model.fit(X, Y, epochs=2, verbose=0, callbacks=[spy, "x"])
+    with pytest.raises(ValueError, match=r"validation_data: expected a pair \(X_val, y_val\), got 1 items"):
+        model.fit(X, Y, epochs=2, verbose=0, validation_data=(X,), callbacks=[spy])
+    with pytest.raises(ValueError, match=r"X: expected 4 features"):
+        model.fit(X, Y, epochs=2, verbose=0, validation_data=(X[:, :3], Y), callbacks=[spy])
+    assert seen == []  # refused before the first epoch, not after it
+    before = model.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, _classifier(backend).get_weights()))
+
+
+def test_numpy_scalars_are_accepted_as_momentum():
+    model = nnlib.Sequential([nnlib.Dense(4, 3)]).compile("mse", momentum=np.float32(0.5))
+    assert model.get_config()["compile"]["momentum"] == 0.5
+    with pytest.raises(ValueError, match=r"momentum: expected a number in \[0, 1\), got nan"):
+        model.compile("mse", momentum=float("nan"))

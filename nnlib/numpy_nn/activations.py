@@ -16,6 +16,8 @@ import math
 import numpy as np
 from scipy.special import erf
 
+from .._validation import check_activation_option
+
 
 def stable_sigmoid(x):
     r""":math:`\sigma(x) = 1 / (1 + e^{-x})` without overflow: only :math:`e^{-|x|} \le 1` is computed."""
@@ -127,7 +129,7 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, negative_slope=0.01):
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_activation_option("negative_slope", negative_slope)
 
     def value(self, x):
         return np.where(x > 0, x, self.negative_slope * x)
@@ -145,7 +147,7 @@ class ELU(Activation):
     name = "elu"
 
     def __init__(self, alpha=1.0):
-        self.alpha = float(alpha)
+        self.alpha = check_activation_option("alpha", alpha)
 
     def value(self, x):
         # expm1 on min(x, 0) only: exp of a large positive x would overflow in the unused branch
@@ -168,8 +170,8 @@ class Softplus(Activation):
     name = "softplus"
 
     def __init__(self, beta=1.0, threshold=20.0):
-        self.beta = float(beta)
-        self.threshold = float(threshold)
+        self.beta = check_activation_option("beta", beta)
+        self.threshold = check_activation_option("threshold", threshold)
 
     def value(self, x):
         bx = self.beta * x

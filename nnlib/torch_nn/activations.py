@@ -7,6 +7,7 @@ an independent computation.
 import torch
 import torch.nn.functional as F
 
+from .._validation import check_activation_option
 from ._tensor import as_tensor, set_cache
 
 
@@ -80,7 +81,7 @@ class LeakyReLU(Activation):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_activation_option("negative_slope", negative_slope)
 
     def _fn(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -94,7 +95,7 @@ class ELU(Activation):
 
     def __init__(self, alpha=1.0):
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = check_activation_option("alpha", alpha)
 
     def _fn(self, x):
         return F.elu(x, self.alpha)
@@ -108,7 +109,8 @@ class Softplus(Activation):
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
-        self.beta, self.threshold = float(beta), float(threshold)
+        self.beta = check_activation_option("beta", beta)
+        self.threshold = check_activation_option("threshold", threshold)
 
     def _fn(self, x):
         return F.softplus(x, self.beta, self.threshold)
