@@ -9,7 +9,7 @@ One public API, two backends::
 Low level, PyTorch's names: ``from nnlib import numpy_nn as nn`` (forward and backward by hand) or
 ``from nnlib import torch_nn as nn`` (PyTorch).
 """
-from .model import Dense, History, Sequential, load_model
+from .model import Dense, History, NonFiniteLossError, Sequential, load_model
 
 __version__ = "0.1.0"
-__all__ = ["Dense", "Sequential", "History", "load_model", "__version__"]
+__all__ = ["Dense", "Sequential", "History", "NonFiniteLossError", "load_model", "__version__"]

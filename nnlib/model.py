@@ -6,6 +6,7 @@ backend's ``engine`` module supplies the few operations that differ (arrays, for
 """
 import importlib
 import numbers
+import os
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -40,6 +41,24 @@ class Dense:
 
     def __repr__(self):
         return f"Dense({self.in_features}, {self.out_features}, activation={self.activation!r})"
+
+
+class NonFiniteLossError(FloatingPointError):
+    """``fit`` stopped: the training loss of an epoch was NaN or inf (the weights diverged).
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch (counted from 0) whose loss was not finite; the model keeps the weights it had
+        before that epoch.
+    loss : float
+    history : History
+        The metrics of the epochs before it.
+    """
+
+    def __init__(self, message, epoch, loss, history):
+        super().__init__(message)
+        self.epoch, self.loss, self.history = epoch, loss, history
 
 
 class History(dict):
@@ -221,6 +240,7 @@ class Sequential:
         # avoids a synchronisation per step).
         history = History()
         bar = tqdm(range(epochs), desc=f"fit ({self.backend})", unit="epoch", disable=not verbose, leave=True)
+        finite_weights = engine.get_params(self.net)  # a copy, taken once per epoch: what a diverged epoch falls back to
         for epoch in bar:
             order = engine.asarray(self._rng.permutation(n), None, self.device) if shuffle else None
             losses, sizes, predicted = [], [], []
@@ -236,6 +256,7 @@ class Sequential:
                         predicted.append(self._predicted_class(out))
                 optimizer.step()
             logs = {"loss": float(np.dot(engine.scalars_to_numpy(losses), sizes)) / n}
+            finite_weights = self._check_finite_epoch(epoch, logs["loss"], finite_weights, history, bar)
             if labels is not None:
                 in_order = labels if order is None else labels[order]
                 logs["accuracy"] = float(self._n_correct(engine.concatenate(predicted), in_order)) / n
@@ -248,6 +269,21 @@ class Sequential:
             for callback in callbacks:
                 callback(epoch, logs)
         return history
+
+    def _check_finite_epoch(self, epoch, loss, finite_weights, history, bar):
+        """The weights after a finite epoch; after a NaN/inf one, restore ``finite_weights`` and raise."""
+        weights = self._engine.get_params(self.net)
+        if np.isfinite(loss) and all(np.all(np.isfinite(w)) for w in weights):
+            return weights
+        self.set_weights(finite_weights)
+        bar.close()
+        lr = self._compile_config["learning_rate"]
+        raise NonFiniteLossError(
+            f"fit: the training loss became {loss} in epoch {epoch} (counted from 0), so the weights diverged; "
+            f"the model keeps its weights from before that epoch and the history of the {epoch} finite epoch(s). "
+            f"Try a smaller learning_rate (now {lr:g}) or scale the features (e.g. StandardScaler).",
+            epoch, loss, history,
+        )
 
     # -------------------------------------------------------------- inference
     def predict(self, X):
@@ -287,8 +323,13 @@ class Sequential:
         return model
 
     def save(self, path):
-        """Write architecture, compile settings and weights to one file (atomically; no pickle)."""
-        save_model_file(path, self.get_config(), self.get_weights())
+        """Write architecture, compile settings and weights to one file (atomically; no pickle).
+
+        Weights with NaN or inf (a diverged training) are refused before anything on disk changes.
+        """
+        weights = self.get_weights()
+        v.check_finite_weights(weights, os.fspath(path))
+        save_model_file(path, self.get_config(), weights)
 
     def summary(self):
         """Print the layers, their output shapes and parameter counts."""

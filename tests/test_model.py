@@ -269,3 +269,45 @@ def test_read_only_arrays_train_without_warnings():
             warnings.simplefilter("error")
             model.fit(X, y, epochs=1, verbose=0)
             assert model.predict(X).shape == (8, 2)
+
+
+# ------------------------------------------------------------- divergence (issue 11, case 1)
+def _diverging(backend, learning_rate):
+    X, y = _blobs(60)
+    model = nnlib.Sequential([nnlib.Dense(4, 8, "relu"), nnlib.Dense(8, 3)], backend=backend, seed=0, device="cpu")
+    return model.compile("cross_entropy", optimizer="sgd", learning_rate=learning_rate), X * 1e3, y
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("learning_rate", [1e200, 1e6])  # diverges in the first epoch / after 3 finite ones
+def test_a_diverging_fit_stops_with_a_named_error_at_the_last_finite_weights(backend, learning_rate):
+    model, X, y = _diverging(backend, learning_rate)
+    seen = []
+    with pytest.raises(nnlib.NonFiniteLossError, match=r"fit: the training loss became (nan|inf) in epoch \d+ .*"
+                                                        r"smaller learning_rate \(now .*\).*scale the features") as info:
+        model.fit(X, y, epochs=30, batch_size=10, verbose=0, callbacks=[lambda epoch, logs: seen.append(epoch)])
+    error = info.value
+    losses = error.history.get("loss", [])
+    assert not np.isfinite(error.loss) and error.epoch == len(seen) == len(losses)
+    assert all(np.isfinite(losses))
+    # the model holds the weights from the end of the last finite epoch: an identical run of that many epochs
+    again, _, _ = _diverging(backend, learning_rate)
+    if error.epoch:
+        again.fit(X, y, epochs=error.epoch, batch_size=10, verbose=0)
+    for kept, expected in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(kept, expected)
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_model_with_non_finite_weights_is_not_saved_over_a_good_file(backend, tmp_path):
+    model, X, y = _diverging(backend, 1e-9)
+    path = tmp_path / "model.nnlib"
+    model.save(path)
+    good = path.read_bytes()
+    first = next(iter(model.net.parameters()))  # what a diverged optimizer step leaves behind
+    first.data[0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"model.nnlib: weights\[0\] contains NaN or inf .*refusing to save"):
+        model.save(path)
+    assert path.read_bytes() == good and sorted(p.name for p in tmp_path.iterdir()) == ["model.nnlib"]

@@ -226,3 +226,17 @@ def test_cross_validate_accuracy_reports_epochs_to_the_progress_bar(penguins, mo
 def test_cross_validate_accuracy_rejects_a_non_dict():
     with pytest.raises(TypeError, match="models"):
         cross_validate_accuracy([NNClassifier()], np.zeros((4, 2)), np.arange(4) % 2, StratifiedKFold(2))
+
+
+# ------------------------------------------------------------------ divergence (issue 11, case 1)
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_a_diverging_fit_raises_and_leaves_no_fitted_model(backend):
+    from nnlib import NonFiniteLossError
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3)) * 1e3
+    y = np.where(X[:, 0] > 0, "a", "b")
+    clf = NNClassifier(learning_rate=1e8, optimizer="sgd", epochs=20, backend=backend, device="cpu")
+    with pytest.raises(NonFiniteLossError, match=r"training loss became .* smaller learning_rate \(now 1e\+08\)"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "model_") and not hasattr(clf, "classes_")  # predict/score cannot answer nonsense
