@@ -6,7 +6,9 @@ temporary file in the same folder, which then replaces the target in one ``os.re
 that fails half-way leaves any earlier file untouched.
 """
 import json
+import math
 import os
+import stat
 import struct
 import tempfile
 
@@ -16,7 +18,10 @@ from safetensors.numpy import save as _st_save
 
 FORMAT = "nnlib.model"
 FORMAT_VERSION = "1"
-_MAX_HEADER = 100_000_000
+#: The largest model file read (1 GiB: 130 million float64 weights); a module constant a user may raise.
+MAX_MODEL_BYTES = 1 << 30
+_MAX_HEADER = 10_000_000  # nnlib writes a few kB: the config and one entry per array
+_DTYPES = {"F32": np.float32, "F64": np.float64}  # all nnlib writes
 
 
 def save_model_file(path, config, weights):
@@ -44,26 +49,105 @@ def write_atomic(path, data):
         raise
 
 
+def read_regular_file(path, max_bytes, what, follow_symlinks=True):
+    """The bytes of ``path`` if it is a regular file of at most ``max_bytes``; else a ``ValueError``.
+
+    ``what`` names the file and its limit in the error, e.g. ``"a model file (fileformat.MAX_MODEL_BYTES)"``.
+    Opened without blocking (a FIFO would wait for a writer forever) and checked with ``fstat`` on the
+    open file, so what is checked is what is read: no device such as ``/dev/zero``, no FIFO, no socket.
+    With ``follow_symlinks=False`` a symbolic link is refused without looking at its target.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    if not follow_symlinks and os.path.islink(path):  # where O_NOFOLLOW is missing, and a clearer message
+        raise ValueError(f"{path}: expected a regular file, got a symbolic link")
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow_symlinks and os.path.islink(path):
+            raise ValueError(f"{path}: expected a regular file, got a symbolic link") from None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path}: expected a regular file, got a {_file_kind(info.st_mode)}")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{path}: {info.st_size} bytes, more than the limit of {max_bytes} bytes for {what}")
+        data = f.read(info.st_size)  # never a larger buffer than the file
+        if len(data) != info.st_size or f.read(1):
+            raise ValueError(f"{path}: changed while it was being read")
+    return data
+
+
+def _file_kind(mode):
+    kinds = [(stat.S_ISDIR, "folder"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+             (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket")]
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
 def load_model_file(path):
     """Read ``(config, weights)`` back; any damaged or foreign file raises a ``ValueError``."""
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
+    return parse_model_file(read_regular_file(path, MAX_MODEL_BYTES,
+                                              "an nnlib model file (nnlib.fileformat.MAX_MODEL_BYTES)"), path)
+
+
+def parse_model_file(data, path):
+    """``(config, weights)`` from the bytes of a model file; ``path`` only names it in errors.
+
+    The header is read and checked first (each array's dtype, shape and place in the file), so an
+    array is only ever allocated for bytes the file really holds.
+    """
     header = _read_header(data, path)
-    meta = header.get("__metadata__") or {}
+    meta = header.get("__metadata__", {})
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: not an nnlib model file (its __metadata__ is not a JSON object)")
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path}: not an nnlib model file (its header has no format '{FORMAT}')")
     if meta.get("format_version") != FORMAT_VERSION:
         raise ValueError(
             f"{path}: nnlib model file version {meta.get('format_version')!r}, this nnlib reads version {FORMAT_VERSION!r}"
         )
+    if not isinstance(meta.get("config"), str):
+        raise ValueError(f"{path}: corrupted nnlib model file (its config is not a JSON string)")
     try:
         config = json.loads(meta["config"])
+    except RecursionError:
+        raise ValueError(f"{path}: corrupted nnlib model file (its config is nested too deeply)") from None
+    except Exception as exc:  # say so, do not leak the parser's traceback
+        raise ValueError(f"{path}: corrupted nnlib model file ({type(exc).__name__}: {exc})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: corrupted nnlib model file (its config is not a JSON object)")
+    _check_tensor_entries(header, len(data) - 8 - struct.unpack("<Q", data[:8])[0], path)
+    try:
         tensors = _st_load(data)
-    except Exception as exc:  # a corrupted body or config: say so, do not leak the parser's traceback
+    except Exception as exc:  # a corrupted body: say so, do not leak the parser's traceback
         raise ValueError(f"{path}: corrupted nnlib model file ({type(exc).__name__}: {exc})") from None
     weights = [tensors[k] for k in sorted(tensors)]
     return config, weights
+
+
+def _check_tensor_entries(header, body_size, path):
+    """Each array the header declares: a float dtype, a shape of whole numbers, bytes inside the file."""
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: corrupted nnlib model file (tensor {name!r} is not described by a JSON object)")
+        dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
+        if dtype not in _DTYPES:
+            raise ValueError(f"{path}: corrupted nnlib model file (tensor {name!r} has dtype {dtype!r}, expected one of {sorted(_DTYPES)})")
+        if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+            raise ValueError(f"{path}: corrupted nnlib model file (tensor {name!r} has shape {shape!r}, expected a list of non-negative integers)")
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(o) is int for o in offsets)):
+            raise ValueError(f"{path}: corrupted nnlib model file (tensor {name!r} has data_offsets {offsets!r}, expected [begin, end])")
+        declared = math.prod(shape) * np.dtype(_DTYPES[dtype]).itemsize
+        if declared != offsets[1] - offsets[0] or not 0 <= offsets[0] <= offsets[1] <= body_size:
+            raise ValueError(
+                f"{path}: corrupted nnlib model file (tensor {name!r} of shape {shape} declares {declared} bytes at "
+                f"{offsets}, but the file holds {body_size} bytes of arrays: truncated or forged)"
+            )
 
 
 def _read_header(data, path):
@@ -75,6 +159,8 @@ def _read_header(data, path):
         raise ValueError(f"{path}: not an nnlib model file, or truncated (header of {size} bytes in a {len(data)}-byte file)")
     try:
         header = json.loads(data[8 : 8 + size])
+    except RecursionError:
+        raise ValueError(f"{path}: not an nnlib model file, or corrupted (its header is nested too deeply)") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError(f"{path}: not an nnlib model file, or corrupted (its header is not JSON)") from None
     if not isinstance(header, dict):

@@ -315,6 +315,8 @@ class Sequential:
     def from_config(cls, config, weights=None, backend="numpy", device="auto", dtype=None):
         """Rebuild a model from :meth:`get_config` (and optionally :meth:`get_weights`), compiled as it was."""
         layers = [Dense(**layer) for layer in config["layers"]]
+        if weights is not None:
+            _check_weight_shapes(layers, weights)  # before the layers allocate anything of their declared size
         model = cls(layers, backend=backend, dtype=dtype or config["dtype"], device=device)
         if weights is not None:
             model.set_weights(weights)
@@ -391,7 +393,12 @@ def load_model(path, backend="numpy", device="auto", dtype=None):
     The file holds only arrays and JSON, so loading it cannot run code. A damaged, foreign or
     inconsistent file raises ``ValueError``.
     """
-    config, weights = load_model_file(path)
+    return _model_from_file(load_model_file(path), path, backend, device, dtype)
+
+
+def _model_from_file(contents, path, backend="numpy", device="auto", dtype=None):
+    """The model from ``(config, weights)`` read from the file ``path`` (named in errors)."""
+    config, weights = contents
     try:
         model = Sequential.from_config(config, weights, backend=backend, device=device, dtype=dtype)
     except (KeyError, TypeError, ValueError) as exc:
@@ -411,6 +418,18 @@ def _check_layers(layers):
                 f"out_features, got {layer.in_features}"
             )
     return list(layers)
+
+
+def _check_weight_shapes(layers, weights):
+    """``weights`` must be ``[W1, b1, ...]`` of the shapes ``layers`` declare (checked on shapes only)."""
+    expected = [shape for layer in layers for shape in ((layer.out_features, layer.in_features), (layer.out_features,))]
+    if not isinstance(weights, (list, tuple)):
+        raise TypeError(f"weights: expected a list of {len(expected)} arrays, got {type(weights).__name__}")
+    if len(weights) != len(expected):
+        raise ValueError(f"weights: expected {len(expected)} arrays [W1, b1, ...], got {len(weights)}")
+    for i, (w, shape) in enumerate(zip(weights, expected)):
+        if np.shape(w) != shape:
+            raise ValueError(f"weights[{i}]: expected shape {shape}, got {np.shape(w)}")
 
 
 def _check_betas(betas):

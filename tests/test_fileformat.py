@@ -244,3 +244,90 @@ def test_the_file_holds_only_arrays_and_json(tmp_path):
     assert json.loads(header["__metadata__"]["config"]) == json.loads(json.dumps(model.get_config()))
     assert sorted(k for k in header if k != "__metadata__") == ["000", "001", "002", "003"]
     assert {header[k]["dtype"] for k in ["000", "001", "002", "003"]} == {"F64"}
+
+
+# --------------------------------------------------- hostile files (issue 11, cases 4, 6, 7)
+def _raw_file(tmp_path, header, body=b"", name="hostile.nnlib"):
+    """A file in safetensors layout with any header, as an attacker would write it."""
+    raw = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return _write(tmp_path, len(raw).to_bytes(8, "little") + raw + body, name)
+
+
+def _small_config(**layer):
+    return {"layers": [{"in_features": 4, "out_features": 3, "activation": "identity", **layer}],
+            "dtype": "float64", "compile": None}
+
+
+@pytest.mark.parametrize("size", [8000, 10**12])
+def test_a_small_file_declaring_a_huge_layer_allocates_nothing_large(tmp_path, size):
+    import tracemalloc
+
+    config = _small_config(in_features=size, out_features=size)
+    fileformat.save_model_file(tmp_path / "big.nnlib", config, [np.zeros((3, 4)), np.zeros(3)])
+    assert os.path.getsize(tmp_path / "big.nnlib") < 1000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=rf"big.nnlib: .*weights\[0\]: expected shape \({size}, {size}\), got \(3, 4\)"):
+            nnlib.load_model(tmp_path / "big.nnlib")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000  # the 8000x8000 float64 layer alone would be 512 MB
+
+
+def test_a_header_whose_tensors_do_not_fit_the_file(tmp_path):
+    meta = {"format": "nnlib.model", "format_version": "1", "config": json.dumps(_small_config())}
+    big = {"__metadata__": meta, "000": {"dtype": "F64", "shape": [100000, 100000], "data_offsets": [0, 8 * 10**10]}}
+    with pytest.raises(ValueError, match=r"hostile.nnlib: corrupted nnlib model file \(tensor '000' .*declares 80000000000 bytes"):
+        nnlib.load_model(_raw_file(tmp_path, big, b"\0" * 96))
+    odd = {"__metadata__": meta, "000": {"dtype": "I64", "shape": [3, 4], "data_offsets": [0, 96]}}
+    with pytest.raises(ValueError, match=r"hostile.nnlib: corrupted nnlib model file \(tensor '000' has dtype 'I64', expected one of \['F32', 'F64'\]"):
+        nnlib.load_model(_raw_file(tmp_path, odd, b"\0" * 96))
+    shape = {"__metadata__": meta, "000": {"dtype": "F64", "shape": "big", "data_offsets": [0, 96]}}
+    with pytest.raises(ValueError, match=r"hostile.nnlib: corrupted nnlib model file \(tensor '000' has shape 'big', expected a list"):
+        nnlib.load_model(_raw_file(tmp_path, shape, b"\0" * 96))
+
+
+@pytest.mark.parametrize("metadata", [[1, 2], "text", 5])
+def test_metadata_that_is_not_an_object(tmp_path, metadata):
+    with pytest.raises(ValueError, match=r"hostile.nnlib: not an nnlib model file \(its __metadata__ is not a JSON object\)"):
+        nnlib.load_model(_raw_file(tmp_path, {"__metadata__": metadata}))
+
+
+def test_a_config_that_is_not_an_object(tmp_path):
+    meta = {"format": "nnlib.model", "format_version": "1", "config": "[1, 2]"}
+    with pytest.raises(ValueError, match=r"hostile.nnlib: corrupted nnlib model file \(its config is not a JSON object\)"):
+        nnlib.load_model(_raw_file(tmp_path, {"__metadata__": meta}))
+
+
+def test_deeply_nested_json_is_a_named_error(tmp_path):
+    deep = b"[" * 200_000 + b"]" * 200_000
+    with pytest.raises(ValueError, match=r"hostile.nnlib: not an nnlib model file, or corrupted \(its header is nested too deeply\)"):
+        nnlib.load_model(_raw_file(tmp_path, b'{"a": ' + deep + b"}"))
+    meta = {"format": "nnlib.model", "format_version": "1", "config": (b'{"a": ' + deep + b"}").decode()}
+    with pytest.raises(ValueError, match=r"hostile.nnlib: corrupted nnlib model file \(its config is nested too deeply\)"):
+        nnlib.load_model(_raw_file(tmp_path, {"__metadata__": meta}))
+
+
+def test_an_activation_option_that_makes_every_output_nan(tmp_path):
+    config = _small_config(activation="softplus", beta=0.0)
+    fileformat.save_model_file(tmp_path / "beta.nnlib", config, [np.zeros((3, 4)), np.zeros(3)])
+    with pytest.raises(ValueError, match=r"beta.nnlib: the model file does not describe a valid nnlib model .*beta: expected a number in"):
+        nnlib.load_model(tmp_path / "beta.nnlib")
+
+
+def test_devices_fifos_and_oversized_files_are_not_read(tmp_path, monkeypatch):
+    zero = tmp_path / "zero.nnlib"
+    zero.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match=r"zero.nnlib: expected a regular file, got a character device"):
+        nnlib.load_model(zero)
+    fifo = tmp_path / "fifo.nnlib"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"fifo.nnlib: expected a regular file, got a FIFO"):
+        nnlib.load_model(fifo)  # returns at once: opening the FIFO does not wait for a writer
+    path = tmp_path / "m.nnlib"
+    _model("numpy").save(path)
+    monkeypatch.setattr(fileformat, "MAX_MODEL_BYTES", 1000)
+    with pytest.raises(ValueError, match=rf"m.nnlib: {os.path.getsize(path)} bytes, more than the limit of 1000 bytes "
+                                         r"for an nnlib model file \(nnlib.fileformat.MAX_MODEL_BYTES\)"):
+        nnlib.load_model(path)
