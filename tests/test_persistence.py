@@ -1,6 +1,7 @@
 """nnlib.persistence: a fitted pipeline saved without pickle loads in a fresh process and predicts the same."""
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -87,6 +88,47 @@ def test_predict_cli_reports_errors_without_a_traceback(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert run.stderr.startswith("error:") and "Traceback" not in run.stderr
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "nnlib.predict_cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def _one_line_error(run, pattern):
+    assert run.returncode != 0 and run.stdout == "" and "Traceback" not in run.stderr
+    assert run.stderr.count("\n") == 1 and re.match(pattern, run.stderr), run.stderr
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda fields: fields + ["1.0"], r"error: .*rows.csv line 3: expected 6 fields like the header, got 7"),
+    (lambda fields: fields[:-1], r"error: .*rows.csv line 3: expected 6 fields like the header, got 5"),
+])
+def test_predict_cli_refuses_rows_with_more_or_fewer_fields_than_the_header(saved, data, tmp_path, change, message):
+    """One more field in every data row made pandas take the first column as the index: species shifted silently."""
+    _, _, held_out = data
+    lines = held_out.to_csv(index=False).splitlines()
+    bad = [lines[0], lines[1]] + [",".join(change(line.split(","))) for line in lines[2:]]
+    (tmp_path / "rows.csv").write_text("\n".join(bad) + "\n")
+    _one_line_error(_cli(saved, tmp_path / "rows.csv"), message)
+
+
+def test_predict_cli_reports_every_failure_on_one_line(saved, tmp_path, monkeypatch, capsys):
+    from nnlib import predict_cli
+
+    _one_line_error(_cli(saved), r"error: the following arguments are required: csv")  # argparse's own errors too
+    (tmp_path / "empty.csv").write_text("")
+    _one_line_error(_cli(saved, tmp_path / "empty.csv"), r"error: .*empty.csv: .*expected a header line")
+    os.mkfifo(tmp_path / "fifo.csv")
+    _one_line_error(_cli(saved, tmp_path / "fifo.csv"), r"error: .*fifo.csv: expected a regular file, got a FIFO")
+
+    def unexpected(*args, **kwargs):
+        raise RuntimeError("something\nno one foresaw")
+
+    monkeypatch.setattr(predict_cli, "predict_csv", unexpected)
+    assert predict_cli.main([str(saved), str(tmp_path / "x.csv")]) == 1
+    err = capsys.readouterr().err
+    assert err == "error: RuntimeError: something no one foresaw\n"
 
 
 def test_loaded_pipeline_has_the_same_steps_and_classifier(saved, fitted, data):
