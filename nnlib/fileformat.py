@@ -26,10 +26,14 @@ _DTYPES = {"F32": np.float32, "F64": np.float64}  # all nnlib writes
 
 def save_model_file(path, config, weights):
     """Write ``config`` (a JSON-able dict) and ``weights`` (list of arrays) to ``path`` atomically."""
-    path = os.fspath(path)
+    write_atomic(os.fspath(path), model_file_bytes(config, weights))
+
+
+def model_file_bytes(config, weights):
+    """The bytes of a model file holding ``config`` and ``weights``."""
     tensors = {f"{i:03d}": np.ascontiguousarray(w) for i, w in enumerate(weights)}
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": json.dumps(config)}
-    write_atomic(path, _st_save(tensors, metadata=metadata))
+    return _st_save(tensors, metadata=metadata)
 
 
 def write_atomic(path, data):

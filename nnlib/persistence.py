@@ -16,13 +16,28 @@ A saved pipeline is one folder::
 
 Every file is written atomically (a temporary file, then one ``os.replace``). The data files are named
 after their content, and ``manifest.json`` is written last, so replacing it is the one step that
-switches from the old saved pipeline to the new one: a reader sees either, never a mix. ``load_pipeline``
-checks each file's hash and that the parts fit together, and raises ``ValueError`` if not.
+switches from the old saved pipeline to the new one: a reader sees either, never a mix. A save holds an
+exclusive lock on the folder (``flock``) from its first file to the removal of the files the new
+manifest no longer names, and a load holds a shared one, so two saves at once, or a save during a load,
+never remove each other's files.
+
+The manifest covers itself too: ``manifest_sha256`` is the SHA-256 of the rest of the manifest written
+as canonical JSON (sorted keys, no spaces, ASCII), so an edited or damaged manifest is refused like a
+damaged data file. Checksums detect damage and mixed-up files, not a deliberate forgery (anyone can
+recompute them). What protects against a hostile folder is the loading itself: no code runs (no
+pickle; skops rebuilds only trusted types), every manifest field is checked against the others and
+against the files, every file must be a regular file inside the folder and below its size limit, and
+sizes and shapes are checked before anything of that size is allocated. Anything else raises a
+``ValueError`` that names the file and the field.
 """
+import contextlib
 import hashlib
+import io
 import json
+import math
 import os
 import re
+import zipfile
 
 import numpy as np
 import skops.io
@@ -30,13 +45,28 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
-from .fileformat import write_atomic
-from .model import History, load_model
+from . import _validation as v
+from . import fileformat, names
+from .fileformat import read_regular_file, write_atomic
+from .model import BACKENDS, History, _model_from_file
 from .sklearn import NNClassifier
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; saves to one folder must then not overlap
+    fcntl = None
+
 FORMAT = "nnlib.pipeline"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest carries its own checksum
 MANIFEST = "manifest.json"
+
+#: Size limits of what ``load_pipeline`` reads (module constants: raise them for a larger pipeline).
+MAX_MANIFEST_BYTES = 16 << 20
+MAX_NETWORK_BYTES = fileformat.MAX_MODEL_BYTES
+MAX_PREPROCESSING_BYTES = 64 << 20
+#: The preprocessing file is a zip: the sizes its entries declare once unpacked, summed.
+MAX_PREPROCESSING_UNPACKED_BYTES = 256 << 20
+MAX_PREPROCESSING_ENTRIES = 10_000
 
 #: Types that skops does not trust by default but a fitted ColumnTransformer with imputers, encoders and
 #: scalers contains. Anything else found in a preprocessing file is refused unless the caller trusts it
@@ -44,6 +74,8 @@ MANIFEST = "manifest.json"
 TRUSTED_TYPES = ("numpy.dtype",)
 
 _DATA_FILE = re.compile(r"^(network-[0-9a-f]{16}\.safetensors|preprocessing-[0-9a-f]{16}\.skops)$")
+_DATA_FILES = {"network": ("network-", ".safetensors"), "preprocessing": ("preprocessing-", ".skops")}
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 # ------------------------------------------------------------------------------------------ save
@@ -67,26 +99,56 @@ def save_pipeline(path, pipeline, trusted=()):
     preprocessing, step, clf = _split(pipeline)
     check_is_fitted(clf)
     _check_parts_fit(preprocessing, clf, clf.model_)
+    # Everything is checked and serialised before the folder is touched: a refused save changes nothing.
+    weights = clf.model_.get_weights()
+    v.check_finite_weights(weights, "pipeline")
+    record = {"step": step, **_classifier_record(clf)}
+    prep_bytes = None
+    if preprocessing is not None:
+        prep_bytes = skops.io.dumps(preprocessing)
+        _check_trusted(skops.io.get_untrusted_types(data=prep_bytes), trusted, "preprocessing")
+    network_bytes = fileformat.model_file_bytes(clf.model_.get_config(), weights)
     path = os.fspath(path)
     os.makedirs(path, exist_ok=True)
 
-    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "nnlib_version": __version__,
-                "classifier": {"step": step, **_classifier_record(clf)}, "preprocessing": None}
-    if preprocessing is not None:
-        data = skops.io.dumps(preprocessing)
-        _check_trusted(skops.io.get_untrusted_types(data=data), trusted, "preprocessing")
-        manifest["preprocessing"] = _write_data_file(path, "preprocessing", ".skops", data)
-    # nnlib writes the network; read the bytes back to name the file after them.
-    tmp = os.path.join(path, ".network.partial")
-    clf.model_.save(tmp)
-    with open(tmp, "rb") as f:
-        network_bytes = f.read()
-    os.remove(tmp)
-    manifest["network"] = _write_data_file(path, "network", ".safetensors", network_bytes)
-
-    write_atomic(os.path.join(path, MANIFEST), json.dumps(manifest, indent=2).encode())
-    _remove_stale_files(path, manifest)
+    with _locked(path, exclusive=True):
+        written = []  # data files this save created: removed again if it fails before the switch
+        try:
+            manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "nnlib_version": __version__,
+                        "classifier": record, "preprocessing": None}
+            if prep_bytes is not None:
+                manifest["preprocessing"] = _write_data_file(path, "preprocessing", prep_bytes, written)
+            manifest["network"] = _write_data_file(path, "network", network_bytes, written)
+            manifest["manifest_sha256"] = manifest_checksum(manifest)
+            write_atomic(os.path.join(path, MANIFEST), json.dumps(manifest, indent=2).encode())
+        except BaseException:
+            for name in written:
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(path, name))
+            raise
+        _remove_stale_files(path, manifest)
     return path
+
+
+def manifest_checksum(manifest):
+    """SHA-256 of ``manifest`` (without ``manifest_sha256``) as canonical JSON: sorted keys, no spaces, ASCII."""
+    content = {key: value for key, value in manifest.items() if key != "manifest_sha256"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def _locked(folder, exclusive):
+    """Hold ``flock`` on the folder itself (no lock file to leave behind): exclusive to save, shared to load."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _split(pipeline):
@@ -119,9 +181,12 @@ def _classifier_record(clf):
     return record
 
 
-def _write_data_file(folder, stem, suffix, data):
+def _write_data_file(folder, key, data, written):
     digest = hashlib.sha256(data).hexdigest()
-    name = f"{stem}-{digest[:16]}{suffix}"
+    prefix, suffix = _DATA_FILES[key]
+    name = f"{prefix}{digest[:16]}{suffix}"
+    if not os.path.lexists(os.path.join(folder, name)):
+        written.append(name)
     write_atomic(os.path.join(folder, name), data)
     return {"file": name, "sha256": digest}
 
@@ -161,40 +226,43 @@ def load_pipeline(path, backend=None, device="auto", trusted=()):
         different number of features than the preprocessing produces).
     """
     path = os.fspath(path)
-    manifest = _read_manifest(path)
-    try:
-        record = manifest["classifier"]
-        params = dict(record["params"])
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-        if backend is not None:
-            params["backend"] = backend
-        clf = NNClassifier(**params)
-        clf.classes_ = np.array(record["classes"], dtype=np.dtype(record["classes_dtype"]))
-        clf.n_features_in_ = int(record["n_features_in"])
-        if "feature_names_in" in record:
-            clf.feature_names_in_ = np.array(record["feature_names_in"], dtype=object)
-        history = record["history"]
-        network_entry, prep_entry = manifest["network"], manifest["preprocessing"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: {MANIFEST} does not describe a saved pipeline ({type(exc).__name__}: {exc})") from None
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"path: expected a folder written by save_pipeline, got {path!r} (no such folder)")
+    if backend is not None:
+        v.check_choice(backend, BACKENDS, "backend")
+    with _locked(path, exclusive=False):  # no save may remove a file between reading the manifest and it
+        manifest = _read_manifest(path)
+        record = _check_manifest(manifest, os.path.join(path, MANIFEST))
+        network_file = os.path.join(path, manifest["network"]["file"])
+        network_bytes = _read_verified(path, manifest["network"], MAX_NETWORK_BYTES, "MAX_NETWORK_BYTES")
+        prep_entry, prep_bytes = manifest["preprocessing"], None
+        if prep_entry is None:
+            stray = sorted(name for name in os.listdir(path) if name.startswith("preprocessing-") and _DATA_FILE.match(name))
+            if stray:
+                raise ValueError(
+                    f"{path}: {MANIFEST} says the pipeline has no preprocessing, but the folder holds {stray[0]}; "
+                    "the folder mixes two saves (save the pipeline again)"
+                )
+        else:
+            prep_bytes = _read_verified(path, prep_entry, MAX_PREPROCESSING_BYTES, "MAX_PREPROCESSING_BYTES")
 
-    network_file = _verified_file(path, network_entry)
-    clf.model_ = load_model(network_file, backend=clf.backend, device=device)
-    clf.history_ = History({key: list(values) for key, values in history.items()})
+    params = dict(record["params"], hidden_layer_sizes=tuple(record["params"]["hidden_layer_sizes"]))
+    if backend is not None:
+        params["backend"] = backend
+    clf = NNClassifier(**params)
+    clf.classes_ = record["classes"]
+    clf.n_features_in_ = record["n_features_in"]
+    if "feature_names_in" in record:
+        clf.feature_names_in_ = np.array(record["feature_names_in"], dtype=object)
+    clf.history_ = History({key: list(values) for key, values in record["history"].items()})
+    clf.model_ = _model_from_file(fileformat.parse_model_file(network_bytes, network_file), network_file,
+                                  backend=clf.backend, device=device)
+    _check_network_fits_params(clf.model_, record["params"], network_file)
     preprocessing = None
-    if prep_entry is not None:
-        data = _read_verified(path, prep_entry)
-        try:
-            untrusted = skops.io.get_untrusted_types(data=data)
-        except Exception as exc:  # a damaged zip or schema: never show the parser's traceback
-            raise ValueError(f"{path}: corrupted preprocessing file {prep_entry['file']!r} ({type(exc).__name__}: {exc})") from None
-        _check_trusted(untrusted, trusted, os.path.join(path, prep_entry["file"]))
-        try:
-            preprocessing = skops.io.loads(data, trusted=untrusted)  # every one of them checked just above
-        except Exception as exc:
-            raise ValueError(f"{path}: corrupted preprocessing file {prep_entry['file']!r} ({type(exc).__name__}: {exc})") from None
+    if prep_bytes is not None:
+        preprocessing = _load_preprocessing(prep_bytes, os.path.join(path, prep_entry["file"]), trusted)
     _check_parts_fit(preprocessing, clf, clf.model_, where=path)
-    if record.get("step") is None:
+    if record["step"] is None:
         return clf
     steps = [] if preprocessing is None else list(preprocessing.steps)
     return Pipeline(steps + [(record["step"], clf)])
@@ -202,13 +270,14 @@ def load_pipeline(path, backend=None, device="auto", trusted=()):
 
 def _read_manifest(path):
     file = os.path.join(path, MANIFEST)
-    if not os.path.isdir(path):
-        raise FileNotFoundError(f"path: expected a folder written by save_pipeline, got {path!r} (no such folder)")
-    if not os.path.exists(file):
+    if not os.path.lexists(file):
         raise ValueError(f"{path}: not a saved pipeline (no {MANIFEST} in the folder)")
+    data = read_regular_file(file, MAX_MANIFEST_BYTES, "a manifest (nnlib.persistence.MAX_MANIFEST_BYTES)",
+                             follow_symlinks=False)
     try:
-        with open(file, "rb") as f:
-            manifest = json.loads(f.read())
+        manifest = json.loads(data)
+    except RecursionError:
+        raise ValueError(f"{file}: corrupted or truncated (nested too deeply)") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{file}: corrupted or truncated ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -217,23 +286,162 @@ def _read_manifest(path):
         raise ValueError(
             f"{file}: saved pipeline version {manifest.get('format_version')!r}, this nnlib reads version {FORMAT_VERSION}"
         )
+    if manifest.get("manifest_sha256") != manifest_checksum(manifest):
+        raise ValueError(f"{file}: changed or damaged since it was saved (its content does not match its manifest_sha256)")
     return manifest
 
 
-def _read_verified(folder, entry):
-    """The bytes of a data file, after checking they are exactly the bytes that were saved."""
+# ------------------------------------------------------------------- the manifest's fields
+_MANIFEST_KEYS = {"format", "format_version", "nnlib_version", "classifier", "preprocessing", "network", "manifest_sha256"}
+_CLASSIFIER_KEYS = {"step", "params", "classes", "classes_dtype", "n_features_in", "history"}
+_HISTORY_KEY = re.compile(r"^(val_)?(loss|accuracy)$")
+
+
+def _check_manifest(manifest, file):
+    """The classifier's record with ``classes`` as an array; every field checked, else a ``ValueError``."""
+    def fail(field, message):
+        raise ValueError(f"{file}: {field}: {message}")
+
+    unexpected = sorted(set(manifest) - _MANIFEST_KEYS)
+    if unexpected or _MANIFEST_KEYS - set(manifest):
+        shown = f"unexpected keys {unexpected}" if unexpected else f"missing keys {sorted(_MANIFEST_KEYS - set(manifest))}"
+        raise ValueError(f"{file}: {shown}; expected exactly {sorted(_MANIFEST_KEYS)}")
+    if not isinstance(manifest["nnlib_version"], str):
+        fail("nnlib_version", f"expected a string, got {manifest['nnlib_version']!r}")
+    _check_file_entry(manifest["network"], "network", fail)
+    if manifest["preprocessing"] is not None:
+        _check_file_entry(manifest["preprocessing"], "preprocessing", fail)
+    record = manifest["classifier"]
+    if not isinstance(record, dict):
+        fail("classifier", f"expected an object, got {type(record).__name__}")
+    keys = set(record)
+    if not _CLASSIFIER_KEYS <= keys <= _CLASSIFIER_KEYS | {"feature_names_in"}:
+        fail("classifier", f"expected the keys {sorted(_CLASSIFIER_KEYS)} (and optionally 'feature_names_in'), got {sorted(keys)}")
+    record = dict(record)
+    step = record["step"]
+    if step is None and manifest["preprocessing"] is not None:
+        fail("classifier.step", "expected the classifier's step name (a pipeline with preprocessing), got None")
+    if step is not None and not (isinstance(step, str) and step):
+        fail("classifier.step", f"expected a step name or null, got {step!r}")
+    _check_params(record["params"], fail)
+    record["classes"] = _check_classes(record["classes"], record["classes_dtype"], fail)
+    n = record["n_features_in"]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        fail("classifier.n_features_in", f"expected a positive integer, got {type(n).__name__} {n!r}")
+    if "feature_names_in" in record:
+        names_in = record["feature_names_in"]
+        if not (isinstance(names_in, list) and len(names_in) == n and all(isinstance(x, str) for x in names_in)):
+            fail("classifier.feature_names_in", f"expected a list of {n} column names, got {names_in!r:.200}")
+    _check_history(record["history"], record["params"]["epochs"], fail)
+    return record
+
+
+def _check_file_entry(entry, key, fail):
+    if not (isinstance(entry, dict) and set(entry) == {"file", "sha256"}):
+        fail(key, f'expected an object {{"file": ..., "sha256": ...}}, got {entry!r:.200}')
+    name, digest = entry["file"], entry["sha256"]
+    prefix, suffix = _DATA_FILES[key]
+    if not (isinstance(name, str) and _DATA_FILE.match(name) and name.startswith(prefix) and name.endswith(suffix)):
+        fail(key, f"expected a file named {prefix}<16 hex digits>{suffix} in the folder, got {name!r:.200}")
+    if not (isinstance(digest, str) and _SHA256.match(digest)):
+        fail(key, f"expected sha256 as 64 lowercase hex digits, got {digest!r:.200}")
+    if name != f"{prefix}{digest[:16]}{suffix}":
+        fail(key, f"file {name!r} is not named after its sha256 {digest[:16]}...")
+
+
+def _check_params(params, fail):
+    expected = set(NNClassifier().get_params())
+    if not isinstance(params, dict):
+        fail("classifier.params", f"expected an object, got {type(params).__name__}")
+    if set(params) != expected:
+        extra, missing = sorted(set(params) - expected), sorted(expected - set(params))
+        fail("classifier.params", f"expected the keys {sorted(expected)}, got extra {extra}, missing {missing}")
     try:
-        name, digest = entry["file"], entry["sha256"]
-    except (KeyError, TypeError):
-        raise ValueError(f"{folder}: {MANIFEST} has a malformed file entry {entry!r}") from None
-    if not isinstance(name, str) or not _DATA_FILE.match(name):
-        raise ValueError(f"{folder}: {MANIFEST} names an unexpected file {name!r}")
-    file = os.path.join(folder, name)
-    if not os.path.exists(file):
-        raise ValueError(f"{folder}: {name} is missing (the folder is incomplete)")
-    with open(file, "rb") as f:
-        data = f.read()
-    if hashlib.sha256(data).hexdigest() != digest:
+        v.check_choice(params["backend"], BACKENDS, "backend")
+        names.dtype_name(params["dtype"])
+        names.activation_name(params["activation"])
+        names.optimizer_name(params["optimizer"])
+        v.check_positive_float(params["learning_rate"], "learning_rate")
+        for key in ("epochs", "batch_size", "accumulation_steps"):
+            v.check_positive_int(params[key], key)
+        v.check_seed(params["random_state"], "random_state")
+        sizes = params["hidden_layer_sizes"]
+        if not isinstance(sizes, list):
+            raise TypeError(f"hidden_layer_sizes: expected a list of positive integers, got {sizes!r:.200}")
+        for i, size in enumerate(sizes):
+            v.check_positive_int(size, f"hidden_layer_sizes[{i}]")
+        if not isinstance(params["device"], str):
+            raise TypeError(f"device: expected a string, got {params['device']!r}")
+        if isinstance(params["verbose"], bool) or not isinstance(params["verbose"], int):
+            raise TypeError(f"verbose: expected an integer, got {params['verbose']!r}")
+    except (TypeError, ValueError) as exc:
+        fail("classifier.params", str(exc))
+
+
+def _check_classes(classes, dtype_str, fail):
+    """The class labels as the array ``fit`` stored: distinct, sorted, of one type their dtype can hold."""
+    if not isinstance(classes, list) or len(classes) < 2:
+        fail("classifier.classes", f"expected a list of at least 2 labels, got {type(classes).__name__} {classes!r:.200}")
+    kinds = {type(c) for c in classes}
+    if len(kinds) != 1 or not kinds <= {str, int, float, bool}:
+        fail("classifier.classes", f"expected labels of one type (all strings, all integers...), got {classes!r:.200}")
+    if kinds == {float} and not all(math.isfinite(c) for c in classes):
+        fail("classifier.classes", f"expected finite numbers, got {classes!r:.200}")
+    if any(a >= b for a, b in zip(classes, classes[1:])):
+        fail("classifier.classes", f"expected distinct labels in sorted order (as fit stores them), got {classes!r:.200}")
+    try:
+        dtype = np.dtype(dtype_str) if isinstance(dtype_str, str) else None
+    except TypeError:
+        dtype = None
+    longest = max((len(c) for c in classes), default=0) if kinds == {str} else 0
+    # kinds that can hold such labels, with an itemsize no larger than needed: a forged '<U1000000000' would
+    # otherwise allocate gigabytes
+    allowed = {str: "OU", int: "iuO", float: "fO", bool: "bO"}[kinds.pop()]
+    if dtype is None or dtype.kind not in allowed or (dtype.kind == "U" and dtype.itemsize // 4 > max(longest, 1024)):
+        fail("classifier.classes_dtype", f"expected a dtype of kind {list(allowed)} for these labels, got {dtype_str!r:.100}")
+    array = np.array(classes, dtype=dtype)
+    if array.tolist() != classes:
+        fail("classifier.classes_dtype", f"{dtype_str!r} cannot hold the classes {classes!r:.200}")
+    return array
+
+
+def _check_history(history, epochs, fail):
+    if not isinstance(history, dict):
+        fail("classifier.history", f"expected an object of per-epoch lists, got {type(history).__name__}")
+    lengths = set()
+    for key, values in history.items():
+        if not _HISTORY_KEY.match(key):
+            fail("classifier.history", f"expected keys such as 'loss' and 'accuracy', got {key!r:.100}")
+        if not (isinstance(values, list) and all(type(x) in (int, float) and math.isfinite(x) for x in values)):
+            fail(f"classifier.history[{key!r}]", f"expected a list of finite numbers, got {type(values).__name__} {values!r:.200}")
+        lengths.add(len(values))
+    if len(lengths) > 1 or any(n > epochs for n in lengths):
+        fail("classifier.history", f"expected lists of one length, at most epochs={epochs}, got lengths {sorted(lengths)}")
+
+
+def _check_network_fits_params(network, params, file):
+    """The network file must be the network these settings build: the same layers and activations."""
+    sizes = [network.n_features] + [layer.out_features for layer in network.layers]
+    hidden = {layer.activation for layer in network.layers[:-1]}
+    expected_activation = names.activation_name(params["activation"])
+    if (sizes[1:-1] != list(params["hidden_layer_sizes"]) or hidden - {expected_activation}
+            or network.layers[-1].activation != "softmax" or network.loss != "cross_entropy"):
+        raise ValueError(
+            f"{file}: classifier.params.hidden_layer_sizes {params['hidden_layer_sizes']} and activation "
+            f"{params['activation']!r} do not match the network file's layers {sizes} (hidden activation "
+            f"{'/'.join(sorted(hidden)) or 'none'!r}, output {network.layers[-1].activation!r}, loss {network.loss!r})"
+        )
+
+
+# ------------------------------------------------------------------------------ data files
+def _read_verified(folder, entry, limit, limit_name):
+    """The bytes of a data file (a regular file in the folder, within its limit), checked against its hash."""
+    file = os.path.join(folder, entry["file"])
+    if not os.path.lexists(file):
+        raise ValueError(f"{folder}: {entry['file']} is missing (the folder is incomplete)")
+    data = read_regular_file(file, limit, f"{entry['file'].split('-')[0]} file (nnlib.persistence.{limit_name})",
+                             follow_symlinks=False)
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise ValueError(
             f"{file}: corrupted, truncated or changed since it was saved ({len(data)} bytes; its SHA-256 does not "
             f"match {MANIFEST})"
@@ -241,9 +449,37 @@ def _read_verified(folder, entry):
     return data
 
 
-def _verified_file(folder, entry):
-    _read_verified(folder, entry)
-    return os.path.join(folder, entry["file"])
+def _load_preprocessing(data, file, trusted):
+    """The fitted preprocessing ``Pipeline`` from a skops file, after checking how large it unpacks."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
+    unpacked = sum(info.file_size for info in entries)
+    if len(entries) > MAX_PREPROCESSING_ENTRIES or unpacked > MAX_PREPROCESSING_UNPACKED_BYTES:
+        raise ValueError(
+            f"{file}: unpacks to {unpacked} bytes, more than the limit of {MAX_PREPROCESSING_UNPACKED_BYTES} bytes "
+            f"(nnlib.persistence.MAX_PREPROCESSING_UNPACKED_BYTES), or holds more than {MAX_PREPROCESSING_ENTRIES} "
+            f"entries ({len(entries)})"
+        )
+    try:
+        untrusted = skops.io.get_untrusted_types(data=data)
+    except Exception as exc:  # a damaged zip or schema: never show the parser's traceback
+        raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
+    _check_trusted(untrusted, trusted, file)
+    try:
+        preprocessing = skops.io.loads(data, trusted=untrusted)  # every one of them checked just above
+    except Exception as exc:
+        raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
+    if type(preprocessing) is not Pipeline or not all(
+        isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], str) and hasattr(step[1], "transform")
+        for step in preprocessing.steps
+    ):
+        raise ValueError(
+            f"{file}: expected a scikit-learn Pipeline of the preprocessing steps, got {type(preprocessing).__name__}"
+        )
+    return preprocessing
 
 
 def _check_trusted(untrusted, extra, where):

@@ -1,14 +1,19 @@
 """nnlib.persistence: a fitted pipeline saved without pickle loads in a fresh process and predicts the same."""
+import copy
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import threading
+import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -242,8 +247,7 @@ def test_a_network_that_does_not_fit_the_preprocessing(saved, data):
     with open(os.path.join(saved, MANIFEST)) as f:
         manifest = json.load(f)
     manifest["network"] = other_entry
-    with open(os.path.join(saved, MANIFEST), "w") as f:
-        json.dump(manifest, f)
+    _reseal(saved, manifest)
     with pytest.raises(ValueError, match="the network expects 4 input features, but the preprocessing produces 9"):
         load_pipeline(saved)
 
@@ -252,8 +256,7 @@ def test_a_manifest_whose_classes_do_not_fit_the_network(saved):
     with open(os.path.join(saved, MANIFEST)) as f:
         manifest = json.load(f)
     manifest["classifier"]["classes"] = ["a", "b"]
-    with open(os.path.join(saved, MANIFEST), "w") as f:
-        json.dump(manifest, f)
+    _reseal(saved, manifest)
     with pytest.raises(ValueError, match="3 outputs, but the classifier has 2 classes"):
         load_pipeline(saved)
 
@@ -297,3 +300,241 @@ def test_save_refuses_what_it_cannot_save(tmp_path, data):
         save_pipeline(tmp_path, make_pipeline(penguin_preprocessor(), LogisticRegression()))
     with pytest.raises(NotFittedError):
         save_pipeline(tmp_path, make_pipeline(penguin_preprocessor(), NNClassifier()))
+
+
+# ------------------------------------------------------------------ hostile folders (issue 11)
+def _manifest(folder):
+    with open(os.path.join(folder, MANIFEST)) as f:
+        return json.load(f)
+
+
+def _reseal(folder, manifest):
+    """Write ``manifest`` with a matching checksum, as anyone editing the folder on purpose can."""
+    manifest = {key: value for key, value in manifest.items() if key != "manifest_sha256"}
+    manifest["manifest_sha256"] = persistence.manifest_checksum(manifest)
+    with open(os.path.join(folder, MANIFEST), "w") as f:
+        json.dump(manifest, f)
+
+
+def _edit(folder, change):
+    manifest = _manifest(folder)
+    change(manifest)
+    _reseal(folder, manifest)
+
+
+def _folder_state(folder):
+    return {name: open(os.path.join(folder, name), "rb").read() for name in sorted(os.listdir(folder))}
+
+
+def _replace_data_file(folder, key, data):
+    """Put ``data`` in the folder as the file ``key`` names, with a correct name and hash in the manifest."""
+    manifest = _manifest(folder)
+    os.remove(os.path.join(folder, manifest[key]["file"]))
+    digest = hashlib.sha256(data).hexdigest()
+    stem, suffix = manifest[key]["file"].split("-")[0], os.path.splitext(manifest[key]["file"])[1]
+    manifest[key] = {"file": f"{stem}-{digest[:16]}{suffix}", "sha256": digest}
+    with open(os.path.join(folder, manifest[key]["file"]), "wb") as f:
+        f.write(data)
+    _reseal(folder, manifest)
+    return os.path.join(folder, manifest[key]["file"])
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_a_pipeline_with_non_finite_weights_is_not_saved_over_a_good_one(saved, fitted):
+    before = _folder_state(saved)
+    diverged = copy.deepcopy(fitted)
+    next(iter(diverged[-1].model_.net.parameters())).data[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"pipeline: weights\[0\] contains NaN or inf .*refusing to save"):
+        save_pipeline(saved, diverged)
+    assert _folder_state(saved) == before
+
+
+def test_the_manifest_itself_is_covered_by_a_checksum(saved):
+    manifest = _manifest(saved)
+    manifest["classifier"]["classes"] = manifest["classifier"]["classes"][::-1]  # would swap the labels
+    with open(os.path.join(saved, MANIFEST), "w") as f:
+        json.dump(manifest, f)
+    with pytest.raises(ValueError, match=r"manifest.json: changed or damaged since it was saved \(its content does "
+                                         r"not match its manifest_sha256\)"):
+        load_pipeline(saved)
+
+
+def _set(path, value):
+    def change(manifest):
+        *parents, last = path
+        target = manifest
+        for key in parents:
+            target = target[key]
+        target[last] = value
+    return change
+
+
+@pytest.mark.parametrize("change, message", [
+    (_set(["classifier", "classes"], ["Gentoo", "Chinstrap", "Adelie"]),
+     r"classifier.classes: expected distinct labels in sorted order \(as fit stores them\), got \['Gentoo'"),
+    (_set(["classifier", "classes"], ["Adelie", "Adelie", "Gentoo"]), r"classifier.classes: expected distinct labels"),
+    (_set(["classifier", "classes"], "abc"), r"classifier.classes: expected a list of at least 2 labels, got str 'abc'"),
+    (_set(["classifier", "classes"], ["a", 1, "b"]), r"classifier.classes: expected labels of one type"),
+    (_set(["classifier", "classes_dtype"], "<U1"),
+     r"classifier.classes_dtype: '<U1' cannot hold the classes \['Adelie', 'Chinstrap', 'Gentoo'\]"),
+    (_set(["classifier", "classes_dtype"], "V1000000000"), r"classifier.classes_dtype: expected a dtype of kind"),
+    (_set(["preprocessing"], None),
+     r"manifest.json says the pipeline has no preprocessing, but the folder holds preprocessing-[0-9a-f]{16}.skops"),
+    (_set(["classifier", "step"], None), r"classifier.step: expected the classifier's step name \(a pipeline with "
+                                         r"preprocessing\), got None"),
+    (_set(["classifier", "history"], [1, 2]), r"classifier.history: expected an object of per-epoch lists, got list"),
+    (_set(["classifier", "history"], {"loss": 5}), r"classifier.history\['loss'\]: expected a list of finite numbers, got int 5"),
+    (_set(["classifier", "history", "accuracy"], [0.5]), r"classifier.history: expected lists of one length"),
+    (_set(["classifier", "n_features_in"], "9"), r"classifier.n_features_in: expected a positive integer, got str '9'"),
+    (_set(["classifier", "params", "hidden_layer_sizes"], [8]),
+     r"classifier.params.hidden_layer_sizes \[8\] and activation 'relu' do not match the network file's layers "
+     r"\[9, 16, 3\] \(hidden activation 'relu', output 'softmax'"),
+    (_set(["classifier", "params", "backend"], "exec"), r"classifier.params: backend: expected one of"),
+    (_set(["classifier", "params", "extra"], 1), r"classifier.params: expected the keys \[.*\], got extra \['extra'\]"),
+    (_set(["network", "file"], "network-0000000000000000.safetensors"),
+     r"network: file 'network-0000000000000000.safetensors' is not named after its sha256"),
+    (_set(["network"], "network.safetensors"), r"network: expected an object \{\"file\": ..., \"sha256\": ...\}"),
+    (_set(["surprise"], 1), r"manifest.json: unexpected keys \['surprise'\]"),
+])
+def test_a_manifest_that_contradicts_itself_or_the_files_is_refused(saved, change, message):
+    _edit(saved, change)
+    with pytest.raises(ValueError, match=message):
+        load_pipeline(saved)
+
+
+def test_deeply_nested_json_in_a_manifest_is_a_named_error(saved):
+    with open(os.path.join(saved, MANIFEST), "w") as f:
+        f.write('{"format": "nnlib.pipeline", "x": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    with pytest.raises(ValueError, match=r"manifest.json: corrupted or truncated \(nested too deeply\)"):
+        load_pipeline(saved)
+
+
+def test_a_preprocessing_file_that_is_not_a_pipeline(saved, data):
+    X, _, _ = data
+    scaler = StandardScaler().fit(X[NUMERIC_FEATURES].fillna(0))
+    path = _replace_data_file(saved, "preprocessing", skops.io.dumps(scaler))
+    with pytest.raises(ValueError, match=rf"{re.escape(path)}: expected a scikit-learn Pipeline of the preprocessing "
+                                         r"steps, got StandardScaler"):
+        load_pipeline(saved)
+
+
+def test_a_highly_compressed_preprocessing_file_is_refused_before_decompressing(saved, data, monkeypatch):
+    X, _, _ = data
+    bomb = penguin_preprocessor().fit(X)
+    bomb.named_transformers_["num"].named_steps["standardscaler"].scale_ = np.ones(5_000_000)  # 40 MB, deflates to ~40 kB
+    packed = skops.io.dumps(make_pipeline(bomb), compression=zipfile.ZIP_DEFLATED)
+    assert len(packed) < 1_000_000
+    path = _replace_data_file(saved, "preprocessing", packed)
+    monkeypatch.setattr(persistence, "MAX_PREPROCESSING_UNPACKED_BYTES", 10_000_000)
+    with pytest.raises(ValueError, match=rf"{re.escape(path)}: unpacks to \d+ bytes, more than the limit of 10000000 "
+                                         r"bytes \(nnlib.persistence.MAX_PREPROCESSING_UNPACKED_BYTES\)"):
+        load_pipeline(saved)
+
+
+@pytest.mark.parametrize("limit, key", [("MAX_MANIFEST_BYTES", MANIFEST), ("MAX_PREPROCESSING_BYTES", "preprocessing"),
+                                        ("MAX_NETWORK_BYTES", "network")])
+def test_every_file_has_a_size_limit(saved, monkeypatch, limit, key):
+    monkeypatch.setattr(persistence, limit, 100)
+    name = MANIFEST if key == MANIFEST else _manifest(saved)[key]["file"]
+    with pytest.raises(ValueError, match=rf"{re.escape(name)}: \d+ bytes, more than the limit of 100 bytes "
+                                         rf"for .*\(nnlib.persistence.{limit}\)"):
+        load_pipeline(saved)
+
+
+def test_data_files_must_be_regular_files_inside_the_folder(saved, tmp_path):
+    network = _network_file(saved)
+    outside = tmp_path / "elsewhere.safetensors"
+    os.replace(network, outside)
+    os.symlink(outside, network)  # the same bytes, so the hash matches: only the link is wrong
+    with pytest.raises(ValueError, match=rf"{re.escape(network)}: expected a regular file, got a symbolic link$"):
+        load_pipeline(saved)
+    os.remove(network)
+    os.symlink("/dev/zero", network)
+    with pytest.raises(ValueError, match=r"expected a regular file, got a symbolic link$"):
+        load_pipeline(saved)  # refused without reading: /dev/zero never ends
+    os.remove(network)
+    os.mkfifo(network)
+    with pytest.raises(ValueError, match=r"expected a regular file, got a FIFO"):
+        load_pipeline(saved)  # refused at once: opening it does not wait for a writer
+    os.remove(network)
+    os.symlink(outside, os.path.join(saved, "x"))
+    os.replace(os.path.join(saved, "x"), os.path.join(saved, MANIFEST))
+    with pytest.raises(ValueError, match=r"manifest.json: expected a regular file, got a symbolic link"):
+        load_pipeline(saved)
+
+
+def test_a_network_file_declaring_a_huge_layer_allocates_nothing_large(saved):
+    import tracemalloc
+
+    from nnlib import fileformat
+
+    layers = [{"in_features": 9, "out_features": 8000, "activation": "relu"},
+              {"in_features": 8000, "out_features": 3, "activation": "softmax"}]
+    small = [np.zeros((16, 9)), np.zeros(16), np.zeros((3, 16)), np.zeros(3)]
+    forged = fileformat.model_file_bytes({"layers": layers, "dtype": "float64", "compile": None}, small)
+    path = _replace_data_file(saved, "network", forged)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=rf"{re.escape(path)}: .*weights\[0\]: expected shape \(8000, 9\), got \(16, 9\)"):
+            load_pipeline(saved)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000  # the declared layers alone would be 8000 x 8000 x 8 = 512 MB
+
+
+def test_a_failed_save_removes_only_the_files_it_wrote(saved, data, monkeypatch):
+    X, y, _ = data
+    before = _folder_state(saved)
+    other = make_pipeline(penguin_preprocessor(), NNClassifier(epochs=2, hidden_layer_sizes=(5,))).fit(X, y)
+    monkeypatch.setattr(persistence, "write_atomic", _failing_on_manifest(persistence.write_atomic))
+    with pytest.raises(OSError, match="disk full"):
+        save_pipeline(saved, other)
+    assert _folder_state(saved) == before  # the new network and preprocessing files are gone again
+
+
+def _failing_on_manifest(real_write):
+    def write(path, payload):
+        if str(path).endswith(MANIFEST):
+            raise OSError("disk full")
+        real_write(path, payload)
+    return write
+
+
+def test_two_saves_to_one_folder_at_once_leave_one_complete_pipeline(tmp_path, data):
+    """Each thread saves its own pipeline again and again while a third loads: every load is one of the two."""
+    X, y, held_out = data
+    pipelines = [make_pipeline(penguin_preprocessor(), NNClassifier(epochs=2, hidden_layer_sizes=(h,))).fit(X, y)
+                 for h in (4, 7)]
+    expected = [p.predict_proba(held_out) for p in pipelines]
+    folder = tmp_path / "shared"
+    save_pipeline(folder, pipelines[0])
+    errors, loads, stop = [], [], threading.Event()
+
+    def saver(pipeline):
+        try:
+            for _ in range(6):
+                save_pipeline(folder, pipeline)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def loader():
+        while not stop.is_set():
+            try:
+                loads.append(load_pipeline(folder).predict_proba(held_out))
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+
+    savers = [threading.Thread(target=saver, args=(p,)) for p in pipelines]
+    reader = threading.Thread(target=loader)
+    for thread in [reader, *savers]:
+        thread.start()
+    for thread in savers:
+        thread.join()
+    stop.set()
+    reader.join()
+    assert errors == []
+    for proba in loads + [load_pipeline(folder).predict_proba(held_out)]:
+        assert any(np.array_equal(proba, e) for e in expected)
+    names = sorted(os.listdir(folder))
+    assert len(names) == 3 and names[0] == MANIFEST  # one network, one preprocessing: nothing stale, no temp files
