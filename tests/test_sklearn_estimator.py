@@ -229,6 +229,7 @@ def test_cross_validate_accuracy_rejects_a_non_dict():
 
 
 # ------------------------------------------------------------------ divergence (issue 11, case 1)
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_a_diverging_fit_raises_and_leaves_no_fitted_model(backend):
     from nnlib import NonFiniteLossError
