@@ -286,7 +286,11 @@ def _read_manifest(path):
         raise ValueError(
             f"{file}: saved pipeline version {manifest.get('format_version')!r}, this nnlib reads version {FORMAT_VERSION}"
         )
-    if manifest.get("manifest_sha256") != manifest_checksum(manifest):
+    try:
+        checksum = manifest_checksum(manifest)
+    except (RecursionError, ValueError):
+        raise ValueError(f"{file}: corrupted or truncated (nested too deeply)") from None
+    if manifest.get("manifest_sha256") != checksum:
         raise ValueError(f"{file}: changed or damaged since it was saved (its content does not match its manifest_sha256)")
     return manifest
 
@@ -391,7 +395,7 @@ def _check_classes(classes, dtype_str, fail):
         fail("classifier.classes", f"expected distinct labels in sorted order (as fit stores them), got {classes!r:.200}")
     try:
         dtype = np.dtype(dtype_str) if isinstance(dtype_str, str) else None
-    except TypeError:
+    except Exception:  # noqa: BLE001 - numpy's dtype parser raises several kinds of error
         dtype = None
     longest = max((len(c) for c in classes), default=0) if kinds == {str} else 0
     # kinds that can hold such labels, with an itemsize no larger than needed: a forged '<U1000000000' would
@@ -399,8 +403,11 @@ def _check_classes(classes, dtype_str, fail):
     allowed = {str: "OU", int: "iuO", float: "fO", bool: "bO"}[kinds.pop()]
     if dtype is None or dtype.kind not in allowed or (dtype.kind == "U" and dtype.itemsize // 4 > max(longest, 1024)):
         fail("classifier.classes_dtype", f"expected a dtype of kind {list(allowed)} for these labels, got {dtype_str!r:.100}")
-    array = np.array(classes, dtype=dtype)
-    if array.tolist() != classes:
+    try:
+        array = np.array(classes, dtype=dtype)
+    except (OverflowError, ValueError, TypeError):
+        array = None
+    if array is None or array.tolist() != classes:
         fail("classifier.classes_dtype", f"{dtype_str!r} cannot hold the classes {classes!r:.200}")
     return array
 
