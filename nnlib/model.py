@@ -240,7 +240,8 @@ class Sequential:
         # avoids a synchronisation per step).
         history = History()
         bar = tqdm(range(epochs), desc=f"fit ({self.backend})", unit="epoch", disable=not verbose, leave=True)
-        finite_weights = engine.get_params(self.net)  # a copy, taken once per epoch: what a diverged epoch falls back to
+        # A copy of the weights, renewed after each finite epoch (not per step): what a diverged epoch falls back to.
+        finite_weights = engine.get_params(self.net)
         for epoch in bar:
             order = engine.asarray(self._rng.permutation(n), None, self.device) if shuffle else None
             losses, sizes, predicted = [], [], []
