@@ -29,7 +29,7 @@ def test_accumulation_loop_correct(capsys):
 
 
 @pytest.mark.parametrize("answer, hint", [
-    (_loop(zero=False), "call net.zero_grad() before the first micro-batch"),
+    (_loop(zero=False), "gradients add up until they are cleared"),
     (_loop(scale="k"), "scaled by 1/k: right only when all micro-batches have the same size"),
     (_loop(scale="none"), "added without scaling"),
     (_loop(zero=False, scale="none"), "two things"),
@@ -59,7 +59,7 @@ def test_token_mean_correct(capsys):
 @pytest.mark.parametrize("answer, hint", [
     (lambda m, c: np.mean(m), "mean of the micro-batch means"),
     (lambda m, c: np.sum(m * c), "divide it by the total number of tokens"),
-    (lambda m, c: np.sum(m) / np.sum(c), "multiply it back by its count"),
+    (lambda m, c: np.sum(m) / np.sum(c), "adding means is not adding losses"),
     (lambda m, c: m * c / np.sum(c), "their sum, one number"),
     (lambda m, c: None, "no answer yet"),
 ])

@@ -22,7 +22,7 @@ def test_one_hot_reference():
 @pytest.mark.parametrize("answer", [
     one_hot,
     lambda labels, n: np.eye(n)[labels],
-    lambda labels, n: (np.asarray(labels)[:, None] == np.arange(n)).tolist(),  # booleans in lists are fine
+    lambda labels, n: (np.asarray(labels)[:, None] == np.arange(n)).astype(float),
 ])
 def test_one_hot_correct_answers_pass(capsys, answer):
     ok, out = verdict(capsys, ex.check_one_hot, answer)
@@ -46,7 +46,7 @@ def test_one_hot_returning_the_labels(capsys):
 
 def test_one_hot_off_by_one(capsys):
     ok, out = verdict(capsys, ex.check_one_hot, lambda labels, n: np.roll(one_hot(labels, n), 1, axis=1))
-    assert not ok and "wrong value at index (0, 0)" in out and "np.arange(len(labels))" in out
+    assert not ok and "wrong value at index (0, 0)" in out and "np.arange(len(labels))" not in out
 
 
 def test_one_hot_that_ignores_n_classes(capsys):
@@ -74,15 +74,32 @@ def test_baseline_correct(capsys):
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (6, "divide by the number of rows"),
+    (6, "not a fraction of the rows"),
     (60.0, "a percentage"),
     (1 / 3, "random guess"),
     (0.1, "LEAST common"),
-    (0.5, "expected 0.6, got 0.5"),
+    (0.5, "0.5 is too small"),
     ("0.6x", "expected one number"),
 ])
 def test_baseline_wrong_answers(capsys, wrong, message):
     ok, out = verdict(capsys, ex.check_baseline, wrong, Y)
+    assert not ok and message in out and "0.6" not in out  # the answer is one number: never shown
+
+
+def test_baseline_of_all_rows_is_the_leak(capsys):
+    # the notebook's own lesson: the baseline comes from the training rows, not from all of them
+    y_all = pd.concat([Y, pd.Series(["b"] * 10)], ignore_index=True)
+    ok, out = verdict(capsys, ex.check_baseline, y_all.value_counts().max() / len(y_all), Y, y_all)
+    assert not ok and "the baseline of ALL rows, test rows included" in out
+
+
+@pytest.mark.parametrize("answer, message", [
+    (lambda labels, n: np.eye(n)[labels].tolist(), "expected a NumPy array, got a list"),
+    (lambda labels, n: np.eye(n, dtype=int)[labels], "expected an array of floats, got dtype int64"),
+])
+def test_one_hot_must_be_a_float_array(capsys, answer, message):
+    # the exercise asks for "a float array": lists and integer arrays are not that
+    ok, out = verdict(capsys, ex.check_one_hot, answer)
     assert not ok and message in out
 
 
@@ -108,7 +125,7 @@ def test_leak_correct(capsys, answer):
 ])
 def test_leak_wrong_answers(capsys, answer, message):
     ok, out = verdict(capsys, ex.check_leak, answer)
-    assert not ok and message in out and "Hint" in out
+    assert not ok and message in out and "line C" not in out
 
 
 def test_leak_stub(capsys):
