@@ -20,28 +20,28 @@ def verdict(capsys, check, *args, **kwargs):
 
 # ----------------------------------------------------------------------------------------- values
 def test_right_value_passes(capsys):
-    assert verdict(capsys, check_value, 2.5, 2.5, name="mean") == (True, "✅ mean: correct")
+    assert verdict(capsys, check_value, 2.5, 2.5, name="avg") == (True, "✅ avg: correct")
 
 
 def test_wrong_number_says_what_is_wrong_never_the_answer(capsys):
     # a one-number exercise: its expected value IS the answer, so no try shows it
-    ok, line = verdict(capsys, check_value, 10, 2.5, name="mean", hint="divide by n")
+    ok, line = verdict(capsys, check_value, 10, 2.5, name="avg", hint="divide by n")
     assert not ok
-    assert line == f"{NOT_YET}mean: 10 is too large. Hint: divide by n."
-    assert verdict(capsys, check_value, -2.5, 2.5, name="mean")[1] == f"{NOT_YET}mean: -2.5 has the wrong sign."
-    check_value(10, 2.5, name="mean")
+    assert line == f"{NOT_YET}avg: 10 is too large. Hint: divide by n."
+    assert verdict(capsys, check_value, -2.5, 2.5, name="avg")[1] == f"{NOT_YET}avg: -2.5 has the wrong sign."
+    check_value(10, 2.5, name="avg")
     capsys.readouterr()
-    check_value(10, 2.5, name="mean")
+    check_value(10, 2.5, name="avg")
     assert "2.5" not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("stub", [None, ...])
 def test_stub_means_no_answer_yet_and_nothing_else(capsys, stub):
     # what a fresh learner notebook shows: no hint, no recipe, nothing about the answer
-    recipe("mean", "add them up and divide")
-    ok, line = verdict(capsys, check_value, stub, 2.5, name="mean", hint="divide by n")
+    recipe("avg", "add them up and divide")
+    ok, line = verdict(capsys, check_value, stub, 2.5, name="avg", hint="divide by n")
     assert not ok
-    assert line == f"{NOT_YET}mean: no answer yet."
+    assert line == f"{NOT_YET}avg: no answer yet."
 
 
 # ------------------------------------------------------------------------------- stepped hints
@@ -113,7 +113,7 @@ def test_strings_and_bools_must_be_equal_and_of_their_kind(capsys):
 
 def test_a_string_is_not_a_number(capsys):
     # np.asarray("2.5", dtype=float) is 2.5; a learner who typed quotes has not computed anything
-    ok, line = verdict(capsys, check_value, "2.5", 2.5, name="mean")
+    ok, line = verdict(capsys, check_value, "2.5", 2.5, name="avg")
     assert not ok and "expected numbers, got str" in line
 
 
@@ -169,7 +169,7 @@ def test_right_function_passes(capsys):
 
 def test_wrong_function_names_the_input(capsys):
     ok, line = verdict(capsys, check_function, lambda x: x + 2, double, INPUTS, name="dbl", hint="use *")
-    assert line == f"{NOT_YET}dbl: for input (3): 5 is too small. Hint: use *"
+    assert line == f"{NOT_YET}dbl: for input (3): 5 is too small. Hint: use *."
 
 
 def test_wrong_shape_from_a_function_names_the_input(capsys):
