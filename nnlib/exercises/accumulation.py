@@ -122,7 +122,7 @@ recipe("token_mean_loss", "turn each mean back into its micro-batch's total loss
 
 # ------------------------------------------------------------------------------------ exercise 3
 #: the loop of exercise 3: micro-batches of ROWS rows, a step after every K of them, N_MICRO in the epoch
-ROWS, K, N_MICRO = 8, 4, 10
+ROWS, K, N_MICRO = 8, 4, 11
 
 
 def last_group_scale_reference():
@@ -141,6 +141,7 @@ def check_last_group_scale(scale):
         (1 / N_MICRO, "the scale is per optimizer step: the rows of this group count, not of the whole epoch"),
         (ROWS * (N_MICRO % K), "that is the number of rows in the group; the scale is one micro-batch's share of them"),
         (1.0, "that is the scale of a group with ONE micro-batch; how many are in the last group?"),
+        (1 / (N_MICRO % K - 1), "count the micro-batches left over for the last group again"),
     ]
     return check_value_with_mistakes(scale, expected, mistakes, name="last_group_scale")
 
