@@ -89,8 +89,13 @@ def test_baseline_wrong_answers(capsys, wrong, message):
 def test_baseline_of_all_rows_is_the_leak(capsys):
     # the notebook's own lesson: the baseline comes from the training rows, not from all of them
     y_all = pd.concat([Y, pd.Series(["b"] * 10)], ignore_index=True)
-    ok, out = verdict(capsys, ex.check_baseline, y_all.value_counts().max() / len(y_all), Y, y_all)
-    assert not ok and "the baseline of ALL rows, test rows included" in out
+    y_dev = pd.concat([Y, pd.Series(["c"] * 2)], ignore_index=True)
+    for rows in (y_all, y_dev):
+        ok, out = verdict(capsys, ex.check_baseline, rows.value_counts().max() / len(rows), Y, (y_all, y_dev))
+        assert not ok and f"the baseline of {len(rows)} rows, held-out rows included" in out
+    # one array works too, and the training rows' own baseline still passes
+    assert not verdict(capsys, ex.check_baseline, 0.45, Y, y_all)[0]
+    assert verdict(capsys, ex.check_baseline, 0.6, Y, (y_all, y_dev))[0]
 
 
 @pytest.mark.parametrize("answer, message", [

@@ -47,12 +47,13 @@ BASELINE_HINT = recipe("majority baseline", "count each label with .value_counts
                                             "count, divided by the number of rows")
 
 
-def check_baseline(baseline, y, y_all=None):
+def check_baseline(baseline, y, y_all=()):
     """Exercise 2: ``baseline`` is the accuracy of always answering the most common label of ``y`` (the
     training rows), measured on those rows.
 
-    ``y_all``, the labels of all rows (training and held-out), lets the check recognise the leak the
-    notebook warns about: a baseline computed from every row instead of the training rows.
+    ``y_all``, the labels of more rows than the training rows (all rows; training and validation rows;
+    one array or a tuple of them), lets the check recognise the leak the notebook warns about: a
+    baseline computed from rows that include held-out ones.
     """
     name = "majority baseline"
     if _is_stub(baseline):
@@ -69,10 +70,12 @@ def check_baseline(baseline, y, y_all=None):
         1 / len(labels): "that is a random guess among the classes; the baseline always answers the MOST COMMON class",
         counts.min() / counts.sum(): "that is the share of the LEAST common class",
     }
-    if y_all is not None and len(y_all) != len(y):
-        wrong[majority_accuracy(y_all)] = (
-            "that is the baseline of ALL rows, test rows included: the leak this notebook warns about. "
-            "Anything computed to compare with a model trained on the training rows comes from the training rows")
+    for rows in (y_all if isinstance(y_all, (tuple, list)) else (y_all,)):
+        if len(rows) != len(y):
+            wrong[majority_accuracy(rows)] = (
+                f"that is the baseline of {len(rows)} rows, held-out rows included: the leak this notebook warns "
+                "about. The baseline that a model trained on the training rows is compared with comes from "
+                "those rows only")
     for candidate, hint in wrong.items():
         if not np.isclose(candidate, expected, rtol=1e-4) and np.isclose(value, candidate, rtol=1e-4):
             return report(False, name, f"{value:.4g} {_direction(expected, value)}", hint)
