@@ -54,6 +54,16 @@ def test_one_hot_that_ignores_n_classes(capsys):
     assert not ok and "for input ([0], 3): wrong shape: expected (1, 3), got (1, 1)" in out
 
 
+def test_one_hot_must_take_the_texts_list_example(capsys):
+    # the text calls one_hot([2, 0], 3): a version that needs an array (labels.shape) fails there
+    def needs_an_array(labels, n):
+        out = np.zeros((labels.shape[0], n))
+        out[np.arange(labels.shape[0]), labels] = 1.0
+        return out
+    ok, out = verdict(capsys, ex.check_one_hot, needs_an_array)
+    assert not ok and "calling it with ([2 0], 3) raised AttributeError" in out
+
+
 def test_one_hot_that_crashes(capsys):
     ok, out = verdict(capsys, ex.check_one_hot, lambda labels, n: labels.nonexistent)
     assert not ok and "raised AttributeError" in out

@@ -31,6 +31,7 @@ def test_mse_correct(capsys):
     (lambda p, t: np.mean(p - t), "without squaring"),
     (lambda p, t: np.sqrt(np.mean((p - t) ** 2)), "RMSE"),
     (lambda p, t: (p - t) ** 2, "their mean, one number"),
+    (lambda p, t: np.sum((p - t) ** 2) / len(p), "number of ROWS"),   # right for 1-D, wrong for the 2-D input
     (lambda p, t: None, "no answer yet"),
     (lambda p, t: 1 / 0, "raised ZeroDivisionError"),
 ])
@@ -44,6 +45,7 @@ def test_mse_mistakes(capsys, answer, hint):
     (lambda p, t: 2 * (p - t), "has a 1/N too"),
     (lambda p, t: p - t, "two factors are missing"),
     (lambda p, t: 2 * (t - p) / p.size, "the sign is flipped"),
+    (lambda p, t: 2 * (p - t) / len(p), "number of ROWS"),
     (lambda p, t: np.sum(2 * (p - t) / p.size), "the same shape as prediction"),
 ])
 def test_mse_gradient_mistakes(capsys, answer, hint):

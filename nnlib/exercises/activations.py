@@ -59,19 +59,28 @@ def _collapse_inputs():
 COLLAPSE_INPUTS = _collapse_inputs()
 
 
+def _product(*matrices):
+    """The matrix product, or None where the shapes do not fit (a wrong order of non-square layers)."""
+    try:
+        return np.linalg.multi_dot(matrices)
+    except ValueError:
+        return None
+
+
 def _w_hint(W, W1, W2, W3):
-    for wrong, hint in ((W1 @ W2 @ W3, "the order is reversed: the layer that acts first stands on the right"),
-                        (W3 @ W1 @ W2, "the order of the matrices is mixed up: the layer that acts first stands on the right"),
-                        (W2 @ W1, "layer 3 is missing from W"),
-                        (W3 @ W2, "layer 1 is missing from W")):
-        if wrong.shape == np.shape(W) and compare_arrays(W, wrong) is None:
+    for wrong, hint in ((_product(W1, W2, W3), "the order is reversed: the layer that acts first stands on the right"),
+                        (_product(W3, W1, W2), "the order of the matrices is mixed up: the layer that acts first "
+                                               "stands on the right"),
+                        (_product(W2, W1), "layer 3 is missing from W"),
+                        (_product(W3, W2), "layer 1 is missing from W")):
+        if wrong is not None and wrong.shape == np.shape(W) and compare_arrays(W, wrong) is None:
             return hint
     return "W is the product of the three weight matrices, in the order the layers act"
 
 
 def _b_hint(b, W1, b1, W2, b2, W3, b3):
     candidates = [
-        (W3 @ W2 @ b1 + b3, "b2 is missing, or it did not pass through layer 3: layer 3 acts on everything layer 2 gives it"),
+        (_product(W3, W2, b1[:, None])[:, 0] + b3, "b2 is missing, or it did not pass through layer 3: layer 3 acts on everything layer 2 gives it"),
         (W3 @ (W2 @ b1 + b2), "b3 is missing"),
         (W2 @ b1 + b2 + b3 if b2.shape == b3.shape else None, "layer 3's weights act on what layers 1 and 2 added too"),
         (b1 + b2 + b3 if b1.shape == b2.shape == b3.shape else None,

@@ -16,6 +16,7 @@ ONE_HOT_INPUTS = [
     (np.array([0]), 3),
     (np.array([1, 1, 0]), 2),
     (np.array([4, 0, 3]), 5),
+    ([2, 0], 3),  # the text's example: a plain list of labels
 ]
 ONE_HOT_HINT = recipe("one_hot", "start from np.zeros((len(labels), n_classes)) and put a 1 in row i, column "
                                  "labels[i] (np.arange(len(labels)) numbers the rows)")

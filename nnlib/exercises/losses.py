@@ -42,6 +42,8 @@ def check_mse(mse):
         (lambda p, t: float(np.mean(d(p, t))), "the errors were averaged without squaring: +1 and −1 cancel out"),
         (lambda p, t: float(np.sqrt(np.mean(d(p, t) ** 2))), "that is the root of the MSE (RMSE); leave out the square root"),
         (lambda p, t: d(p, t) ** 2, "those are the squared errors, one per element; the loss is their mean, one number"),
+        (lambda p, t: float(np.sum(d(p, t) ** 2) / len(d(p, t))),
+         "that divides by the number of ROWS (len); for a 2-D prediction the mean is over all its entries"),
     ]
     return check_function_with_mistakes(mse, mse_reference, MSE_INPUTS, mistakes, name="mse")
 
@@ -57,6 +59,8 @@ def check_mse_gradient(mse_gradient):
         (lambda p, t: 2 * d(p, t), "the slope of the MEAN has a 1/N too: each element counts for 1/N of the loss"),
         (lambda p, t: d(p, t), "two factors are missing: one from the square and one from the mean"),
         (lambda p, t: -2 * d(p, t) / d(p, t).size, "the sign is flipped: a prediction above its target must get a positive slope"),
+        (lambda p, t: 2 * d(p, t) / len(d(p, t)),
+         "that divides by the number of ROWS (len); N counts every entry of a 2-D prediction"),
         (lambda p, t: float(np.sum(2 * d(p, t) / d(p, t).size)),
          "the slope has one entry per prediction (the same shape as prediction), not one number"),
     ]
