@@ -274,3 +274,50 @@ def test_output_is_deterministic(capsys):
     first, second = capsys.readouterr().out.splitlines()
     # values that differ only after 6 digits are shown with more, so they do not look equal
     assert first == second == f"{NOT_YET}d: for input (0.333333): expected 0.666666666667, got 0.6666667."
+
+
+# ------------------------------------------------------------------- every exercise, first try
+def _every_check_with_a_wrong_answer():
+    import pandas as pd
+
+    from nnlib.exercises import (accumulation, activations, backprop, bias, complete_example, losses, start_here,
+                                 weighted_input, weights)
+
+    number, fn = 0.123, (lambda *args: 0.123)
+    return [
+        (start_here.check_double, (fn,)), (start_here.check_mean, (number, [1.0, 2.0])),
+        (weights.check_weight_from_example, (number,)), (weights.check_weighted_sum, (fn,)),
+        (weights.check_designed_weights, (np.array([0.1, 0.2, 0.3]),)),
+        (bias.check_neuron, (fn,)), (bias.check_threshold, (fn,)), (bias.check_bias_for_threshold, (number,)),
+        (weighted_input.check_one_neuron, (number,)),
+        (weighted_input.check_shapes, ((1, 2), (4, 5), (4,), (32, 4), 24)),
+        (weighted_input.check_dense_forward_columns, (lambda X, W, b: np.zeros((X.shape[1], W.shape[0])),)),
+        (activations.check_sigmoid_derivative, (lambda x: np.zeros_like(x),)),
+        (activations.check_collapse3, (lambda *a: (a[4] @ a[2] @ a[0], np.zeros(a[5].shape)),)),
+        (activations.check_vanishing_bound, (number,)),
+        (losses.check_mse, (fn,)), (losses.check_mse_gradient, (lambda p, t: np.zeros_like(p),)),
+        (losses.check_stable_cross_entropy, (fn,)),
+        (losses.check_loss_choice, ({"temperature": "mae", "spam": "mse", "digit": "mse", "delivery": "mse"},)),
+        (backprop.check_gradient_descent, (lambda g, w0, lr, s: [w0] * (s + 1),)),
+        (backprop.check_input_gradient, (number,)),
+        (backprop.check_numerical_gradient, (lambda f, w, eps=1e-5: np.zeros_like(w),)),
+        (accumulation.check_last_group_scale, (number,)), (accumulation.check_token_mean_loss, (fn,)),
+        (accumulation.check_accumulated_gradient, (lambda net, loss_fn, X, y, k: [p.grad * 0 for p in net.parameters()],)),
+        (complete_example.check_one_hot, (lambda labels, n: np.zeros((len(labels), n)),)),
+        (complete_example.check_baseline, (number, pd.Series(["a", "a", "b"]))),
+        (complete_example.check_leak, ("A",)),
+    ]
+
+
+@pytest.mark.parametrize("check, args", _every_check_with_a_wrong_answer(),
+                         ids=lambda x: getattr(x, "__name__", "")[:40])
+def test_a_first_wrong_answer_hears_what_is_wrong_not_the_answer(capsys, check, args):
+    import re
+
+    ok, line = verdict(capsys, check, *args)
+    assert not ok and "Hint:" in line or "Stuck? hint()" in line, line
+    # no expected value (a number after "expected"), no recipe on a first try
+    assert not re.search(r"expected -?\d", line) and "Recipe:" not in line, line
+    # the recipe is one hint() away, and a later try shows it
+    ok, line = _checks.later_verdict(capsys, check, *args)
+    assert not ok and "Recipe:" in line, line
