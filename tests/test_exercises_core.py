@@ -321,3 +321,11 @@ def test_a_first_wrong_answer_hears_what_is_wrong_not_the_answer(capsys, check, 
     # the recipe is one hint() away, and a later try shows it
     ok, line = _checks.later_verdict(capsys, check, *args)
     assert not ok and "Recipe:" in line, line
+
+
+def test_no_answer_lines_do_not_name_a_stub_the_cell_may_not_have():
+    # 08's stub was `return None` while the line said "replace `...`": the line now names no stub at all
+    from nnlib.exercises._core import NO_ANSWER, NO_RETURN
+
+    for line in (NO_ANSWER, NO_RETURN):
+        assert "`...`" not in line and "replace" not in line and line.startswith("no answer yet")
