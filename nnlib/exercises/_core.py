@@ -337,8 +337,8 @@ def check_array(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8, array
 
     Examples
     --------
-    >>> check_array(np.zeros((2, 3)), np.zeros((3, 2)), name="Z")
-    ❌ Not yet — Z: wrong shape: expected (3, 2), got (2, 3).
+    >>> check_array(np.zeros(3), np.zeros((3, 2)), name="Z")
+    ❌ Not yet — Z: wrong shape: expected (3, 2), got (3,).
     False
     """
     return check_value(value, expected, name=name, hint=hint, rtol=rtol, atol=atol, array=array)
