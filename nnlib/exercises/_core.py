@@ -17,7 +17,8 @@ Hints come in steps, so that a check makes the learner think before it tells:
 The full answer is only in the solution notebook.
 
 Per-notebook checkers (``nnlib/exercises/<topic>.py``) build on these functions and on
-:func:`report`, :func:`compare_arrays` and :func:`is_stub` for answers of their own shape.
+:func:`report`, :func:`no_answer`, :func:`compare_arrays` and :func:`is_stub` for answers of their own shape, and
+register each exercise's recipe with :func:`recipe`.
 """
 import numpy as np
 
