@@ -29,7 +29,7 @@ def test_accumulation_loop_correct(capsys):
 
 
 @pytest.mark.parametrize("answer, hint", [
-    (_loop(zero=False), "call net.zero_grad() before the first micro-batch"),
+    (_loop(zero=False), "gradients add up until they are cleared"),
     (_loop(scale="k"), "scaled by 1/k: right only when all micro-batches have the same size"),
     (_loop(scale="none"), "added without scaling"),
     (_loop(zero=False, scale="none"), "two things"),
@@ -59,7 +59,7 @@ def test_token_mean_correct(capsys):
 @pytest.mark.parametrize("answer, hint", [
     (lambda m, c: np.mean(m), "mean of the micro-batch means"),
     (lambda m, c: np.sum(m * c), "divide it by the total number of tokens"),
-    (lambda m, c: np.sum(m) / np.sum(c), "multiply it back by its count"),
+    (lambda m, c: np.sum(m) / np.sum(c), "adding means is not adding losses"),
     (lambda m, c: m * c / np.sum(c), "their sum, one number"),
     (lambda m, c: None, "no answer yet"),
 ])
@@ -74,17 +74,20 @@ def test_token_mean_reference_weights_by_count():
 
 # --------------------------------------------------------------- exercise 3: the last group's scale
 def test_last_group_scale(capsys):
-    assert EA.last_group_scale_reference() == 0.5  # 8 rows of a 16-row group (2 micro-batches of 8)
-    ok, out = verdict(capsys, EA.check_last_group_scale, 8 / 16)
+    # 8 rows of a 24-row group (11 micro-batches, a step after every 4: 3 are left for the last step)
+    assert EA.last_group_scale_reference() == 1 / 3
+    ok, out = verdict(capsys, EA.check_last_group_scale, 8 / 24)
     assert ok and out.startswith("✅ last_group_scale: correct")
 
 
 @pytest.mark.parametrize("answer, hint", [
     (1 / 4, "assumes a full group of 4"),
-    (1 / 10, "not of the whole epoch"),
-    (16, "number of rows in the group"),
+    (1 / 11, "not of the whole epoch"),
+    (24, "number of rows in the group"),
+    (1 / 2, "count the micro-batches left over"),
+    (1.0, "a group with ONE micro-batch"),
     (None, "no answer yet"),
 ])
 def test_last_group_scale_mistakes(capsys, answer, hint):
     ok, out = verdict(capsys, EA.check_last_group_scale, answer)
-    assert not ok and hint in out, out
+    assert not ok and hint in out and "0.333" not in out and "8 / 24" not in out, out

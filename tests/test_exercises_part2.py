@@ -5,7 +5,7 @@ import pytest
 from nnlib.exercises import backprop as EB
 from nnlib.exercises import losses as EL
 
-from _checks import verdict
+from _checks import later_verdict, verdict
 from _numerics import numerical_gradient
 
 
@@ -31,6 +31,7 @@ def test_mse_correct(capsys):
     (lambda p, t: np.mean(p - t), "without squaring"),
     (lambda p, t: np.sqrt(np.mean((p - t) ** 2)), "RMSE"),
     (lambda p, t: (p - t) ** 2, "their mean, one number"),
+    (lambda p, t: np.sum((p - t) ** 2) / len(p), "number of ROWS"),   # right for 1-D, wrong for the 2-D input
     (lambda p, t: None, "no answer yet"),
     (lambda p, t: 1 / 0, "raised ZeroDivisionError"),
 ])
@@ -44,11 +45,23 @@ def test_mse_mistakes(capsys, answer, hint):
     (lambda p, t: 2 * (p - t), "has a 1/N too"),
     (lambda p, t: p - t, "two factors are missing"),
     (lambda p, t: 2 * (t - p) / p.size, "the sign is flipped"),
+    (lambda p, t: 2 * (p - t) / len(p), "number of ROWS"),
     (lambda p, t: np.sum(2 * (p - t) / p.size), "the same shape as prediction"),
 ])
 def test_mse_gradient_mistakes(capsys, answer, hint):
     ok, out = verdict(capsys, EL.check_mse_gradient, answer)
-    assert not ok and hint in out
+    assert not ok and hint in out and "2(p − t)" not in out
+
+
+def test_mse_gradient_must_be_an_array(capsys):
+    # "an array shaped like prediction": a list of the right numbers is not that
+    ok, out = verdict(capsys, EL.check_mse_gradient, lambda p, t: list(mse_gradient(p, t)))
+    assert not ok and "expected a NumPy array, got a list" in out
+
+
+def test_mse_gradient_later_try_shows_expected_and_recipe(capsys):
+    ok, out = later_verdict(capsys, EL.check_mse_gradient, lambda p, t: 3 * (p - t))
+    assert not ok and "expected" in out and "Recipe: the slope of (p − t)² is 2(p − t)" in out
 
 
 # ---------------------------------------------------------------------- 05: stable cross-entropy
@@ -63,14 +76,28 @@ def naive(z, t):
 
 def test_stable_cross_entropy_correct(capsys):
     ok, out = verdict(capsys, EL.check_stable_cross_entropy, stable)
-    assert ok and out == "✅ cross_entropy: correct — all 5 test inputs match\n"
+    assert ok and out == "✅ cross_entropy: correct — all 6 test inputs match\n"
 
 
 def test_naive_cross_entropy_is_caught_on_large_logits_without_warnings(capsys):
     ok, out = verdict(capsys, EL.check_stable_cross_entropy, naive)
     assert not ok
     assert "for input ([ 1000.   500. -1000.], 1): the answer contains NaN or infinity" in out
-    assert "subtract the largest logit" in out
+    assert "subtract the largest logit" not in out  # the recipe comes later
+
+
+def softmax_then_log(z, t):
+    e = np.exp(z - z.max())
+    p = e / e.sum()
+    return -np.log(p[t])
+
+
+def test_softmax_then_log_fails_on_a_far_off_class(capsys):
+    # stable for large logits, but not the log-sum-exp form: a class 2000 below the top has p_t = 0 in floats
+    ok, out = verdict(capsys, EL.check_stable_cross_entropy, softmax_then_log)
+    assert not ok
+    assert "for input ([ 1000. -1000.     0.], 1): the answer contains NaN or infinity" in out
+    assert "computes the probability p_t first" in out
 
 
 @pytest.mark.parametrize("answer, hint", [
@@ -81,7 +108,7 @@ def test_naive_cross_entropy_is_caught_on_large_logits_without_warnings(capsys):
 ])
 def test_cross_entropy_mistakes(capsys, answer, hint):
     ok, out = verdict(capsys, EL.check_stable_cross_entropy, answer)
-    assert not ok and hint in out
+    assert not ok and hint in out and "m + log Σ e^(z − m)" not in out
 
 
 # ---------------------------------------------------------------------------- 05: loss choice
@@ -135,16 +162,21 @@ def test_gradient_descent_correct(capsys):
 
 @pytest.mark.parametrize("answer, hint", [
     (lambda g, w0, lr, s: descent(g, w0, -lr, s), "goes uphill"),
-    (lambda g, w0, lr, s: descent(g, w0, 1.0, s), "learning_rate * gradient(w)"),
+    (lambda g, w0, lr, s: descent(g, w0, 1.0, s), "the learning rate is missing"),
     (lambda g, w0, lr, s: descent(g, w0, lr, s)[1:], "the start w0 is missing"),
     (lambda g, w0, lr, s: descent(g, w0, lr, s)[-1], "not only the last one"),
     (lambda g, w0, lr, s: None, "no answer yet"),
     (lambda g, w0, lr: [w0], "raised TypeError"),
-    (lambda g, w0, lr, s: descent(g, w0, lr, s)[:-1] + [0.0], "path.append(w)"),
+    (lambda g, w0, lr, s: descent(g, w0, lr, s)[:-1] + [0.0], "hint() shows a recipe"),
 ])
 def test_gradient_descent_mistakes(capsys, answer, hint):
     ok, out = verdict(capsys, EB.check_gradient_descent, answer)
-    assert not ok and hint in out
+    assert not ok and hint in out and "path.append" not in out and "expected 3" not in out and "expected 0" not in out
+
+
+def test_gradient_descent_later_try(capsys):
+    ok, out = later_verdict(capsys, EB.check_gradient_descent, lambda g, w0, lr, s: descent(g, w0, lr, s)[:-1] + [0.0])
+    assert not ok and "expected" in out and "Recipe: start with path = [w0]" in out
 
 
 def test_gradient_descent_not_a_function(capsys):
@@ -162,7 +194,10 @@ def test_input_gradient_correct_and_mistakes(capsys):
                          (dh[0] * W1[0, 0] + dh[1] * W1[1, 0], "the σ' step is missing"),
                          (dz[0] + dz[1], "each path also passes a weight"), (None, "no answer yet")]:
         ok, out = verdict(capsys, EB.check_input_gradient, answer)
-        assert not ok and hint in out, out
+        assert not ok and hint in out and "w₁₁" not in out, out
+        if answer is not None:  # one number: even a later try does not show it
+            ok, out = later_verdict(capsys, EB.check_input_gradient, answer)
+            assert f"{dz[0] * W1[0, 0] + dz[1] * W1[1, 0]:.6g}" not in out and "Recipe:" in out
 
 
 def test_input_gradient_parts_are_the_walks_numbers():
@@ -205,11 +240,11 @@ def half(f, w, eps=1e-5):
 
 @pytest.mark.parametrize("answer, hint", [
     (one_sided, "one-sided difference"),
-    (half, "divide by 2 * eps"),
+    (half, "how far apart are the two nudged points"),
     (not_restored, "w was changed by the call"),
     (lambda f, w, eps=1e-5: None, "no answer yet"),
     (lambda f, w, eps=1e-5: np.zeros(2), "wrong shape"),
 ])
 def test_numerical_gradient_mistakes(capsys, answer, hint):
     ok, out = verdict(capsys, EB.check_numerical_gradient, answer)
-    assert not ok and hint in out
+    assert not ok and hint in out and "2 · eps" not in out

@@ -6,14 +6,14 @@ from nnlib.exercises import bias as B
 from nnlib.exercises import weights as W
 from nnlib.exercises._mistakes import check_function_with_mistakes, check_value_with_mistakes
 
-from _checks import verdict
+from _checks import later_verdict, verdict
 
 
 # ------------------------------------------------------------------------------- mistake helpers
 def test_value_mistake_picks_its_hint_and_keeps_the_detail(capsys):
     ok, out = verdict(capsys, check_value_with_mistakes, 3.0, 2.0, [(5.0, "five"), (3.0, "three")],
                   name="n", hint="default")
-    assert not ok and out == "❌ Not yet — n: expected 2, got 3. Hint: three\n"
+    assert not ok and out == "❌ Not yet — n: 3 is too large. Hint: three.\n"
 
 
 def test_value_mistake_equal_to_the_answer_is_ignored(capsys):
@@ -26,7 +26,7 @@ def test_function_mistake_needs_every_answered_input_to_match(capsys):
     # right on input 1, wrong on input 2 in the way the mistake predicts: the mistake's hint
     ok, out = verdict(capsys, check_function_with_mistakes, lambda x: x * x, lambda x: x, inputs,
                   [(lambda x: x * x, "squared")], name="f", hint="default")
-    assert not ok and "for input (2): expected 2, got 4" in out and "Hint: squared" in out
+    assert not ok and "for input (2): 4 is too large" in out and "Hint: squared" in out
     # the mistake explains only one input: the default hint
     ok, out = verdict(capsys, check_function_with_mistakes, lambda x: 4.0, lambda x: x, inputs,
                   [(lambda x: x * x, "squared")], name="f", hint="default")
@@ -46,15 +46,21 @@ def test_weight_from_example_correct(capsys):
     assert ok and out.startswith("✅ weight from one example: correct")
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (4.0, "the weight is negative"),
-    (-9.0, "that is x times y"),
-    (-0.25, "upside down"),
-    (7.0, "which number times 1.5 gives −6"),
+@pytest.mark.parametrize("answer, detail, hint", [
+    (4.0, "4 has the wrong sign", "the weight is negative"),
+    (-9.0, "-9 is too small", "multiplies x and y"),
+    (-0.25, "-0.25 is too large", "upside down"),
+    (7.0, "7 has the wrong sign", "hint() shows a recipe"),
 ])
-def test_weight_from_example_mistakes(capsys, answer, hint):
+def test_weight_from_example_mistakes(capsys, answer, detail, hint):
     ok, out = verdict(capsys, W.check_weight_from_example, answer)
-    assert not ok and f"expected -4, got {answer:g}" in out and hint in out
+    # a first try hears what is wrong, never the answer -4 or the recipe
+    assert not ok and detail in out and hint in out and "-4" not in out and "both sides" not in out
+
+
+def test_weight_from_example_recipe_comes_on_a_later_try(capsys):
+    ok, out = later_verdict(capsys, W.check_weight_from_example, 7.0)
+    assert not ok and "Recipe: y = w · x: which number times 1.5 gives −6?" in out and "-4" not in out
 
 
 def test_weight_from_example_stub_and_text(capsys):
@@ -88,14 +94,19 @@ def overwrite_sum(x, w):
 
 @pytest.mark.parametrize("answer, detail, hint", [
     (lambda x, w: w * x, "wrong shape: expected (), got (3,)", "those are the products"),
-    (lambda x, w: np.sum(x) * np.sum(w), "expected 1, got 0.75", "pair each input with ITS weight"),
-    (lambda x, w: np.sum(x) + np.sum(w), "expected 1, got 2", "that adds inputs and weights"),
-    (overwrite_sum, "expected 1, got -0.5", "only the last product is left"),
-    (lambda x, w: np.dot(w, x) + 1, "expected 1, got 2", "start with total = 0"),
+    (lambda x, w: np.sum(x) * np.sum(w), "0.75 is too small", "pair each input with ITS weight"),
+    (lambda x, w: np.sum(x) + np.sum(w), "2 is too large", "that adds inputs and weights"),
+    (overwrite_sum, "-0.5 has the wrong sign", "only the last product is left"),
+    (lambda x, w: np.dot(w, x) + 1, "2 is too large", "hint() shows a recipe"),
 ])
 def test_weighted_sum_mistakes(capsys, answer, detail, hint):
     ok, out = verdict(capsys, W.check_weighted_sum, answer)
-    assert not ok and detail in out and hint in out
+    assert not ok and detail in out and hint in out and "expected 1" not in out and "total = 0" not in out
+
+
+def test_weighted_sum_later_try_shows_the_expected_value_and_the_recipe(capsys):
+    ok, out = later_verdict(capsys, W.check_weighted_sum, lambda x, w: np.dot(w, x) + 1)
+    assert not ok and "expected 1, got 2" in out and "Recipe: start with total = 0" in out
 
 
 def test_weighted_sum_stub_and_crash(capsys):
@@ -108,30 +119,36 @@ def test_weighted_sum_stub_and_crash(capsys):
 
 
 # ------------------------------------------------------------------------------ 01: design weights
-@pytest.mark.parametrize("answer", [np.array([2.0, 0.0, -1.0]), [2, 0, -1], (2.0, -0.0, -1.0)])
+@pytest.mark.parametrize("answer", [np.array([2.0, 0.0, -1.0]), np.array([2, 0, -1]), np.array([2.0, -0.0, -1.0])])
 def test_designed_weights_correct(capsys, answer):
     ok, out = verdict(capsys, W.check_designed_weights, answer)
-    assert ok and out == "✅ designed weights: correct\n"
+    assert ok and out.startswith("✅ designed weights: correct")
 
 
 @pytest.mark.parametrize("answer, detail, hint", [
-    ([2.0, 1.0, -1.0], "wrong value at index (1,): expected 0, got 1", "count for nothing"),
-    ([2.0, 0.0, 1.0], "wrong value at index (2,): expected -1, got 1", "negative weight"),
-    ([0.5, 0.0, -1.0], "wrong value at index (0,): expected 2, got 0.5", "multiplies x1 by 2"),
-    ([[2.0, 0.0, -1.0]], "wrong shape: expected (3,), got (1, 3)", "one per input"),
-    ([2.0, -1.0], "wrong shape: expected (3,), got (2,)", "one per input"),
-    ([3.0, 0.0, -1.0], "wrong value at index (0,)", "how much y changes when its input grows by 1"),
+    # the weights are named w1..w3 as in the text, not by their 0-based index
+    ([2.0, 1.0, -1.0], "w2 = 1 is too large", "count for nothing"),
+    ([2.0, 0.0, 1.0], "w3 = 1 has the wrong sign", "negative weight"),
+    ([0.5, 0.0, -1.0], "w1 = 0.5 is too small", "y grows by 2 for each unit of x1"),
+    ([[2.0, 0.0, -1.0]], "expected three numbers", "one per input"),
+    ([2.0, -1.0], "expected three numbers", "one per input"),
+    ([3.0, 0.0, 1.0], "w1 = 3 is too large (and w3)", "grows by 2"),
 ])
 def test_designed_weights_mistakes(capsys, answer, detail, hint):
-    ok, out = verdict(capsys, W.check_designed_weights, answer)
-    assert not ok and detail in out and hint in out
+    ok, out = verdict(capsys, W.check_designed_weights, np.array(answer))
+    assert not ok and detail in out and hint in out and "index" not in out
+
+
+def test_designed_weights_list_is_not_the_array_asked_for(capsys):
+    ok, out = verdict(capsys, W.check_designed_weights, [2.0, 0.0, -1.0])
+    assert not ok and "expected a NumPy array, got a list" in out and "np.array(" in out
 
 
 def test_designed_weights_stub_and_junk(capsys):
     ok, out = verdict(capsys, W.check_designed_weights, None)
-    assert not ok and "no answer yet" in out
-    ok, out = verdict(capsys, W.check_designed_weights, ["a", "b", "c"])
-    assert not ok and "expected numbers" in out
+    assert not ok and out == "❌ Not yet — designed weights: no answer yet.\n"
+    ok, out = verdict(capsys, W.check_designed_weights, np.array(["a", "b", "c"]))
+    assert not ok and "expected three numbers" in out
 
 
 # ----------------------------------------------------------------------------------- 02: neuron
@@ -142,11 +159,11 @@ def test_neuron_correct(capsys, answer):
 
 
 @pytest.mark.parametrize("answer, detail, hint", [
-    (lambda x, w, b: np.dot(w, x), "expected 1.75, got 1", "without the bias"),
-    (lambda x, w, b: np.sum(w * x + b), "expected 1.75, got 3.25", "added ONCE"),
-    (lambda x, w, b: np.dot(w, x) - b, "expected 1.75, got 0.25", "not subtracted"),
+    (lambda x, w, b: np.dot(w, x), "1 is too small", "without the bias"),
+    (lambda x, w, b: np.sum(w * x + b), "3.25 is too large", "added ONCE"),
+    (lambda x, w, b: np.dot(w, x) - b, "0.25 is too small", "not subtracted"),
     (lambda x, w, b: w * x + b, "wrong shape: expected (), got (3,)", "add the products up"),
-    (lambda x, w, b: np.dot(w, x) * b, "expected 1.75, got 0.75", "the weighted sum np.dot(w, x), plus b"),
+    (lambda x, w, b: np.dot(w, x) * b, "0.75 is too small", "hint() shows a recipe"),
 ])
 def test_neuron_mistakes(capsys, answer, detail, hint):
     ok, out = verdict(capsys, B.check_neuron, answer)
@@ -165,15 +182,15 @@ def test_threshold_correct(capsys):
 
 
 @pytest.mark.parametrize("answer, detail, hint", [
-    (lambda w, b: b / w, "for input (1, -4): expected 4, got -4", "the sign is flipped"),
-    (lambda w, b: -w / b, "for input (1, -4): expected 4, got 0.25", "upside down"),
-    (lambda w, b: -b, "for input (2, -3): expected 1.5, got 3", "only for w = 1"),
-    (lambda w, b: 0.5, "expected 4, got 0.5", "0.5 is the neuron's OUTPUT"),
-    (lambda w, b: w / b, "expected 4, got -0.25", "solve w·x + b = 0 for x"),
+    (lambda w, b: b / w, "for input (1, -4): -4 has the wrong sign", "the sign is flipped"),
+    (lambda w, b: -w / b, "for input (1, -4): 0.25 is too small", "upside down"),
+    (lambda w, b: -b, "for input (2, -3): 3 is too large", "only for w = 1"),
+    (lambda w, b: 0.5, "0.5 is too small", "0.5 is the neuron's OUTPUT"),
+    (lambda w, b: w / b, "-0.25 has the wrong sign", "hint() shows a recipe"),
 ])
 def test_threshold_mistakes(capsys, answer, detail, hint):
     ok, out = verdict(capsys, B.check_threshold, answer)
-    assert not ok and detail in out and hint in out
+    assert not ok and detail in out and hint in out and "-b / w" not in out and "−b/w" not in out
 
 
 # ------------------------------------------------------------------------------ 02: choose a bias
@@ -187,11 +204,16 @@ def test_bias_for_threshold_correct(capsys):
     (6.0, "not the bias"),
     (-6.0, "right for w = 1"),
     (-12.0, "you divided by w"),
-    (1.0, "put x = 6 and solve for b"),
+    (1.0, "hint() shows a recipe"),
 ])
 def test_bias_for_threshold_mistakes(capsys, answer, hint):
     ok, out = verdict(capsys, B.check_bias_for_threshold, answer)
-    assert not ok and f"expected -3, got {answer:g}" in out and hint in out
+    assert not ok and hint in out and "-3" not in out and "−w · 6" not in out
+
+
+def test_bias_for_threshold_later_try_gets_the_recipe_not_the_value(capsys):
+    ok, out = later_verdict(capsys, B.check_bias_for_threshold, 1.0)
+    assert not ok and "Recipe: the threshold is where w·x + b = 0" in out and "-3" not in out
 
 
 def test_bias_for_threshold_really_puts_the_threshold_at_6():

@@ -118,6 +118,30 @@ def test_a_raising_cell_without_the_tag_is_caught():
     assert len(problems) == 1 and "learner: cells [1] are marked # NBVAL_RAISES_EXCEPTION but lack" in problems[0]
 
 
+@pytest.mark.parametrize("learner_says, what", [
+    ("❌ Not yet — x: no answer yet. Hint: x = 42 would do", "says more than 'no answer yet'"),
+    ("❌ Not yet — x: no answer yet (replace `...` with your code). Hint: assign 42", "says more than 'no answer yet'"),
+    ("❌ Not yet — x: no answer yet.\nthe answer is x = 42 * 1", "solution code 'x = 42 * 1'"),
+])
+def test_a_learner_output_that_shows_the_solution_is_caught(learner_says, what):
+    # a fresh learner notebook shows what to do, not how: a stub's check is one neutral line
+    problems = tools.pair_problems(*_pair(answer="x = 42 * 1", learner_says=learner_says))
+    assert any(what in p and "before the learner tried" in p for p in problems), problems
+
+
+def test_a_recipe_in_a_learner_output_is_caught():
+    from nnlib.exercises import _core
+
+    _core.recipe("x", "multiply six by seven")
+    problems = tools.pair_problems(*_pair(learner_says="❌ Not yet — x: no answer yet.\nmultiply six by seven"))
+    assert any("a recipe 'multiply six by seven'" in p for p in problems), problems
+
+
+def test_solution_lines_are_the_code_inside_the_blocks():
+    sol, _ = _pair(answer="x = 42 * 1\n# a comment\nreturn x * 1000\nx = 1")
+    assert sorted(tools.solution_lines(sol)) == ["return x * 1000", "x * 1000", "x = 42 * 1"]
+
+
 def test_a_check_missing_from_one_version_is_caught():
     problems = tools.pair_problems(*_pair(learner_says="something else"))
     assert any("a check did not run" in p for p in problems)

@@ -8,8 +8,9 @@ that block that start with ``# LEARNER: `` (without the prefix) or, if there are
     python tools/notebooks.py generate          # write notebooks/NN_name.ipynb from the solutions
     python tools/notebooks.py execute [NAME..]  # run both versions in a fresh kernel, save outputs
     python tools/notebooks.py check             # fail if learner versions are stale or unexecuted, or the
-                                                # stored checks do not all pass (solution) / all say
-                                                # "not yet" (learner)
+                                                # stored checks do not all pass (solution) / all say a
+                                                # neutral "no answer yet" (learner), or a learner's
+                                                # stored output shows solution code or a recipe
     python tools/notebooks.py all               # generate + execute
 """
 import argparse
@@ -33,6 +34,10 @@ RAISES = "NBVAL_RAISES_EXCEPTION"
 # the lines nnlib.exercises prints (see nnlib/exercises/_core.py)
 PASSED = re.compile(r"^✅ .*?: correct", re.M)
 NOT_YET = re.compile(r"^❌ Not yet — ", re.M)
+# what a stub's check prints: nothing about the answer, no hint, no recipe
+NEUTRAL = re.compile(r"^❌ Not yet — [^\n]*?: no answer yet[^.\n]*\.$")
+# a solution line this short ("w = 2") could appear in any output by chance
+MIN_SOLUTION_LINE = 8
 
 
 def learner_source(source):
@@ -168,6 +173,67 @@ def _verdicts(nb):
     return len(PASSED.findall(text)), len(NOT_YET.findall(text))
 
 
+def _output_texts(cell):
+    """Every text a code cell's stored outputs show: streams, results, displays, errors."""
+    for out in cell.get("outputs", []):
+        if "text" in out:
+            yield out["text"]
+        for mime, value in out.get("data", {}).items():
+            if mime.startswith("text/"):
+                yield value if isinstance(value, str) else "".join(value)
+        if out.get("output_type") == "error":
+            yield f"{out.get('ename', '')}: {out.get('evalue', '')}"
+
+
+def solution_lines(solution):
+    """The code lines inside the solution blocks of a notebook: what a learner must find."""
+    lines = []
+    for cell in solution.cells:
+        if cell.cell_type != "code":
+            continue
+        block = False
+        for line in cell.source.split("\n"):
+            if BEGIN.match(line):
+                block = True
+            elif END.match(line):
+                block = False
+            elif block and not line.strip().startswith("#"):
+                line = line.strip()
+                # "return X @ W.T + b" is given away by "X @ W.T + b" too
+                lines += [c for c in {line, line.removeprefix("return ")} if len(c) >= MIN_SOLUTION_LINE]
+    return lines
+
+
+def _recipes():
+    """Every exercise recipe nnlib.exercises registers (importing each topic's checkers registers them)."""
+    import importlib
+    import pkgutil
+
+    sys.path.insert(0, str(ROOT))
+    import nnlib.exercises as exercises
+    for module in pkgutil.iter_modules(exercises.__path__):
+        importlib.import_module(f"nnlib.exercises.{module.name}")
+    from nnlib.exercises._core import RECIPES
+    return list(RECIPES.values())
+
+
+def giveaways(solution, learner):
+    """Where a learner notebook's stored outputs show how to solve an exercise: (cell index, what)."""
+    found = []
+    code = solution_lines(solution)
+    recipes = _recipes()
+    for i, cell in enumerate(learner.cells):
+        if cell.cell_type != "code":
+            continue
+        for text in _output_texts(cell):
+            for line in text.splitlines():
+                if NOT_YET.match(line) and not NEUTRAL.match(line):
+                    found.append((i, f"a check says more than 'no answer yet': {line[:90]!r}"))
+            found += [(i, f"solution code {c!r}") for c in code if c in text]
+            found += [(i, f"a recipe {r[:60]!r}") for r in recipes if r in text]
+    return found
+
+
 def pair_problems(solution, learner, sol_name="solution", learner_name="learner"):
     """What is wrong with one solution notebook and its learner version, both as read from disk."""
     found = []
@@ -193,6 +259,8 @@ def pair_problems(solution, learner, sol_name="solution", learner_name="learner"
         if sol_pass + sol_fail != learn_pass + learn_fail:
             found.append(f"{learner_name} shows {learn_pass + learn_fail} check verdicts, "
                          f"the solution {sol_pass + sol_fail}: a check did not run in one of them")
+        found += [f"{learner_name}: cell {i} shows {what} before the learner tried"
+                  for i, what in giveaways(solution, learner)]
     return found
 
 

@@ -5,15 +5,79 @@ PyTorch tensor, a string), the check prints one line, ``✅ name: correct ...`` 
 ``❌ Not yet — name: what is wrong. Hint: ...``, and returns True or False. Its output is deterministic
 (numbers printed with 6 significant digits), so nbval can compare it with the stored one.
 
+Hints come in steps, so that a check makes the learner think before it tells:
+
+1. no answer yet (the stub): a neutral line, nothing about the answer;
+2. the first wrong answer: what is wrong (a sign, a missing term, a factor, a shape) and, when the
+   mistake is a usual one, a hint that names it; never the expected value or the code;
+3. every later wrong answer to the same exercise: the same, plus the expected values of the test
+   inputs (never the answer of a one-number exercise) and the exercise's *recipe*;
+4. :func:`hint` prints the recipe of the last exercise checked (or of a named one) at any time.
+
+The full answer is only in the solution notebook.
+
 Per-notebook checkers (``nnlib/exercises/<topic>.py``) build on these functions and on
-:func:`report`, :func:`compare_arrays` and :func:`is_stub` for answers of their own shape.
+:func:`report`, :func:`no_answer`, :func:`compare_arrays` and :func:`is_stub` for answers of their own shape, and
+register each exercise's recipe with :func:`recipe`.
 """
 import numpy as np
 
 PASS = "✅"
 FAIL = "❌ Not yet —"
-NO_ANSWER = "no answer yet (replace `...` or `None` with your code)"
-NO_RETURN = "no answer yet: the function returns None (replace `...` with your code)"
+NO_ANSWER = "no answer yet"
+NO_RETURN = "no answer yet: the function returns None"
+STUCK = 'Stuck? hint() shows a recipe'
+
+#: the recipe (how to do it) of each exercise, by its check's name; shown on a later try or by hint()
+RECIPES = {}
+#: how many wrong (not stub) answers each exercise got in this kernel
+_tries = {}
+_last = [None]  # the name of the exercise checked last
+
+
+def recipe(name, text):
+    """Register ``text`` as the recipe of the exercise checked under ``name``; return ``text``.
+
+    Per-notebook checkers call it at import time, so that :func:`hint` knows the recipe as soon as
+    the check cell's import ran.
+    """
+    RECIPES[name] = text
+    return text
+
+
+def hint(name=None):
+    """Print the recipe of an exercise: how to get to the answer, without the answer.
+
+    Parameters
+    ----------
+    name : str, optional
+        The exercise's name as its check line shows it (e.g. ``"weighted_sum"``); default: the exercise
+        checked last.
+
+    Returns
+    -------
+    None
+        One line is printed; nothing is raised.
+    """
+    name = _last[0] if name is None else name
+    if name is None:
+        print("Run an exercise's check cell first; then hint() shows how to get to the answer.")
+    elif name in RECIPES:
+        print(f"💡 {name}: {RECIPES[name]}")
+    else:
+        known = ", ".join(repr(n) for n in RECIPES) or "none yet: run a check cell first"
+        print(f"No recipe for {name!r}. Exercises with one: {known}")
+
+
+def reset_tries():
+    """Forget every wrong answer counted so far: the next one is a first try again."""
+    _tries.clear()
+    _last[0] = None
+
+
+def later_try(name):
+    """Whether a wrong answer to ``name`` now would not be its first one."""
+    return _tries.get(name, 0) >= 1
 
 
 def is_stub(value):
@@ -35,8 +99,8 @@ def is_stub(value):
 _is_stub = is_stub  # the per-notebook checkers import the private name
 
 
-def report(ok, name, detail="", hint=None):
-    """Print the one-line verdict and return it.
+def report(ok, name, detail="", hint=None, *, stub=False):
+    """Print the one-line verdict and return it; count a wrong answer as one try.
 
     Parameters
     ----------
@@ -47,7 +111,9 @@ def report(ok, name, detail="", hint=None):
     detail : str, optional
         After "correct —" on success; on failure, what is wrong (without a final full stop).
     hint : str, optional
-        Printed after a failure only.
+        The diagnosis, printed after a failure: what the mistake is, never the answer.
+    stub : bool, optional
+        The learner has not answered yet: print ``detail`` only (no hint, no recipe), count no try.
 
     Returns
     -------
@@ -55,14 +121,28 @@ def report(ok, name, detail="", hint=None):
         ``ok``.
     """
     ok = bool(ok)
+    _last[0] = name
     # one line, always: an exception message from the learner's code may span several
     detail = " ".join(line.strip() for line in str(detail).splitlines() if line.strip())
     if ok:
         print(f"{PASS} {name}: correct{(' — ' + detail) if detail else ''}")
+    elif stub:
+        print(f"{FAIL} {name}: {detail}.")
     else:
-        extra = f" Hint: {hint}" if hint else ""
+        later = later_try(name)
+        _tries[name] = _tries.get(name, 0) + 1
+        extra = f" Hint: {hint}" + ("" if hint.endswith(("?", "!", ".")) else ".") if hint else ""
+        if later and RECIPES.get(name) and RECIPES[name] != hint:
+            extra += f" Recipe: {RECIPES[name]}"
+        elif name in RECIPES:
+            extra += f" {STUCK}."
         print(f"{FAIL} {name}: {detail}.{extra}")
     return ok
+
+
+def no_answer(name, detail=NO_ANSWER):
+    """Print the neutral "no answer yet" line of a stub and return False."""
+    return report(False, name, detail, stub=True)
 
 
 def _fmt(value):
@@ -99,7 +179,46 @@ def _as_numbers(value):
         return None
 
 
-def compare_arrays(given, expected, rtol=1e-6, atol=1e-8):
+def _direction(expected, given):
+    """How a wrong number differs from the right one, without saying the right one."""
+    e, g = float(expected), float(given)
+    if e * g < 0:
+        return "has the wrong sign"
+    if g == 0:
+        return "is not it"
+    return "is too large" if g > e else "is too small"
+
+
+def pattern(given, expected, rtol=1e-6, atol=1e-8):
+    """A diagnosis of how a whole wrong array relates to the right one, or None.
+
+    Sees a flipped sign, the transpose, a constant factor and a constant offset (a missing or extra
+    term): what is wrong, not what is right.
+    """
+    try:
+        got, exp = _as_numbers(given), np.asarray(expected, dtype=float)
+        if got is None or got.size < 2 or not np.all(np.isfinite(got)) or not np.all(np.isfinite(exp)):
+            return None
+        if got.ndim == 2 and got.shape == exp.T.shape and np.allclose(got, exp.T, rtol, atol):
+            return "that is the transpose of the right result: rows and columns swapped"
+        if got.shape != exp.shape:
+            return None
+        if np.allclose(got, -exp, rtol, atol) and np.any(np.abs(exp) > atol):
+            return "every value has the wrong sign"
+        nonzero = np.abs(exp) > atol
+        if np.any(nonzero) and np.allclose(got[~nonzero], 0, atol=atol):
+            ratio = got[nonzero] / exp[nonzero]
+            if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0):
+                return "every value is off by the same factor: a factor is missing or extra"
+        offset = got - exp
+        if np.allclose(offset, offset.flat[0], rtol=1e-6, atol=atol) and not np.isclose(offset.flat[0], 0, atol=atol):
+            return "every value is off by the same amount: a term is missing or extra"
+    except Exception:  # a diagnosis is a bonus; never let it stop a check
+        return None
+    return None
+
+
+def compare_arrays(given, expected, rtol=1e-6, atol=1e-8, reveal=True):
     """What is wrong with ``given``, compared with ``expected``: shape first, then values.
 
     Parameters
@@ -110,12 +229,16 @@ def compare_arrays(given, expected, rtol=1e-6, atol=1e-8):
         The right answer.
     rtol, atol : float, optional
         Tolerances as in :func:`numpy.isclose`.
+    reveal : bool, optional
+        Whether to say the expected value. Without it a wrong value gets what is wrong with it
+        instead (the sign, too large, too small): a first try gets that, a later one the value.
 
     Returns
     -------
     str or None
         None if they match, else one phrase: the wrong type, the wrong shape (expected and given),
-        NaN/infinity in the answer, or the first index whose value differs (expected and given).
+        NaN/infinity in the answer, or the first index whose value differs (given, and expected when
+        ``reveal``).
     """
     got = _as_numbers(given)
     if got is None:
@@ -127,15 +250,35 @@ def compare_arrays(given, expected, rtol=1e-6, atol=1e-8):
         return "the answer contains NaN or infinity"
     bad = ~np.isclose(got, exp, rtol=rtol, atol=atol, equal_nan=True)
     if np.any(bad):
-        if exp.ndim == 0:
-            return "expected {}, got {}".format(*_differing(exp, got))
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        return "wrong value at index {}: expected {}, got {}".format(where, *_differing(exp[where], got[where]))
+        where = () if exp.ndim == 0 else tuple(int(i) for i in np.argwhere(bad)[0])
+        at = "" if exp.ndim == 0 else f"wrong value at index {where}: "
+        if reveal:
+            return at + "expected {}, got {}".format(*_differing(exp[where], got[where]))
+        return at + "{} {}".format(_differing(exp[where], got[where])[1], _direction(exp[where], got[where]))
     return None
 
 
-def check_value(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8):
+def _kind_problem(value, array):
+    """What is wrong with the container of an answer that must be a NumPy array (``array=True``) or a
+    float array (``array="float"``), or None."""
+    if not array or _as_numbers(value) is None:
+        return None
+    if not isinstance(value, np.ndarray):
+        return (f"expected a NumPy array, got a {type(value).__name__}",
+                "the exercise asks for a NumPy array: np.array(...) turns a list into one")
+    if array == "float" and value.dtype.kind != "f":
+        return (f"expected an array of floats, got dtype {value.dtype}",
+                "an integer array cannot hold fractions (np.zeros(shape) gives floats; "
+                "np.zeros(shape, dtype=int) does not)")
+    return None
+
+
+def check_value(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8, array=False):
     """Check a number or array (or a string or bool) against the expected one.
+
+    A one-number answer is never told its expected value (that would be the answer): a wrong one
+    hears whether it is too large, too small or of the wrong sign. An array answer hears its first
+    wrong index and, from the second wrong try on, the value expected there.
 
     Parameters
     ----------
@@ -146,9 +289,12 @@ def check_value(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8):
     name : str
         What is checked, as the learner knows it.
     hint : str, optional
-        Printed after a failure.
+        The diagnosis printed after a failure (the recipe, see :func:`recipe`, comes on a later try).
     rtol, atol : float, optional
         Tolerances as in :func:`numpy.isclose`.
+    array : bool or "float", optional
+        The answer must be a NumPy array (True), of floats ("float"): a list or an integer array is
+        then rejected.
 
     Returns
     -------
@@ -161,38 +307,45 @@ def check_value(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8):
     ✅ mean: correct
     True
     >>> check_value([1, 2], [1, 3], name="y", hint="add the bias")
-    ❌ Not yet — y: wrong value at index (1,): expected 3, got 2. Hint: add the bias
+    ❌ Not yet — y: wrong value at index (1,): 2 is too small. Hint: add the bias.
     False
     """
     if is_stub(value):
-        return report(False, name, NO_ANSWER, hint)
+        return no_answer(name)
     if isinstance(expected, (str, bool)):
         # 1 == True and np.asarray("1.0") are not answers to a yes/no or a text question
         kind = (bool, np.bool_) if isinstance(expected, bool) else str
         ok = isinstance(value, kind) and bool(value == expected)
-        return report(ok, name, "" if ok else f"expected {expected!r}, got {_fmt(value)}", hint)
+        shown = f"expected {expected!r}, got {_fmt(value)}" if later_try(name) else f"{_fmt(value)} is not it"
+        return report(ok, name, "" if ok else shown, hint)
     try:
-        problem = compare_arrays(value, expected, rtol, atol)
+        kind = _kind_problem(value, array)
+        if kind is not None:
+            return report(False, name, kind[0], hint or kind[1])
+        reveal = later_try(name) and np.ndim(expected) > 0
+        problem = compare_arrays(value, expected, rtol, atol, reveal=reveal)
+        if problem is not None and hint is None:
+            hint = pattern(value, expected, rtol, atol)
     except Exception as exc:  # only a checker's own bad `expected` gets here; still, never stop the notebook
         problem = f"could not compare the answer ({type(exc).__name__}: {exc})"
     return report(problem is None, name, problem or "", hint)
 
 
-def check_array(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8):
+def check_array(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8, array=False):
     """Check an array: its shape first, then its values (the first wrong index is named).
 
     Same as :func:`check_value`; the name says what the check cell is about.
 
     Examples
     --------
-    >>> check_array(np.zeros((2, 3)), np.zeros((3, 2)), name="Z")
-    ❌ Not yet — Z: wrong shape: expected (3, 2), got (2, 3).
+    >>> check_array(np.zeros(3), np.zeros((3, 2)), name="Z")
+    ❌ Not yet — Z: wrong shape: expected (3, 2), got (3,).
     False
     """
-    return check_value(value, expected, name=name, hint=hint, rtol=rtol, atol=atol)
+    return check_value(value, expected, name=name, hint=hint, rtol=rtol, atol=atol, array=array)
 
 
-def check_function(fn, reference, inputs, *, name, hint=None, rtol=1e-6, atol=1e-8):
+def check_function(fn, reference, inputs, *, name, hint=None, rtol=1e-6, atol=1e-8, array=False):
     """Call the learner's function and the reference on each input and compare the results.
 
     Parameters
@@ -208,25 +361,29 @@ def check_function(fn, reference, inputs, *, name, hint=None, rtol=1e-6, atol=1e
     name : str
         The function's name, as the learner knows it.
     hint : str, optional
-        Printed after a failure.
+        The diagnosis printed after a failure (the recipe, see :func:`recipe`, comes on a later try).
     rtol, atol : float, optional
         Tolerances as in :func:`numpy.isclose`.
+    array : bool or "float", optional
+        The result must be a NumPy array (True), of floats ("float").
 
     Returns
     -------
     bool
         True if every result matches. Otherwise one line names the first input whose result is wrong,
-        what is wrong with it (exception, None, shape, value at an index) and the hint.
+        what is wrong with it (exception, None, shape, value at an index; the expected value from
+        the second wrong try on) and the hint.
 
     Examples
     --------
     >>> check_function(lambda x: x + 2, lambda x: 2 * x, [3.0], name="double")
-    ❌ Not yet — double: for input (3): expected 6, got 5.
+    ❌ Not yet — double: for input (3): 5 is too small.
     False
     """
     if not callable(fn):
         return report(False, name, f"expected a function, got {type(fn).__name__}", hint)
     inputs = list(inputs)
+    reveal = later_try(name)
     for args in inputs:
         args = args if isinstance(args, tuple) else (args,)
         shown = ", ".join(_fmt(a) for a in args)
@@ -235,9 +392,15 @@ def check_function(fn, reference, inputs, *, name, hint=None, rtol=1e-6, atol=1e
         except Exception as exc:  # the learner's bug must not stop the notebook
             return report(False, name, f"calling it with ({shown}) raised {type(exc).__name__}: {exc}", hint)
         if is_stub(got):
-            return report(False, name, NO_RETURN, hint)
+            return no_answer(name, NO_RETURN)
         try:
-            problem = compare_arrays(got, reference(*args), rtol, atol)
+            kind = _kind_problem(got, array)
+            if kind is not None:
+                return report(False, name, f"for input ({shown}): {kind[0]}", hint or kind[1])
+            expected = reference(*args)
+            problem = compare_arrays(got, expected, rtol, atol, reveal=reveal)
+            if problem is not None and hint is None:
+                hint = pattern(got, expected, rtol, atol)
         except Exception as exc:
             problem = f"could not compare the result ({type(exc).__name__}: {exc})"
         if problem is not None:
@@ -268,7 +431,7 @@ def check_true(condition, *, name, message, hint=None, success=""):
         The verdict; one line is printed, nothing is raised.
     """
     if is_stub(condition):
-        return report(False, name, NO_ANSWER, hint)
+        return no_answer(name)
     try:
         if hasattr(condition, "detach") and hasattr(condition, "cpu"):  # a PyTorch tensor
             condition = condition.detach().cpu().numpy()

@@ -2,7 +2,7 @@
 
 A mistake is a pair ``(what the wrong answer would be, the hint for it)``. The checks in
 :mod:`nnlib.exercises._core` still say what is wrong (which value, which shape); these helpers only pick
-the hint. Used by the checkers of ``01_weights`` and ``02_bias``.
+the hint. A mistake's hint is a diagnosis: it names what is wrong, not the code that is right.
 """
 import numpy as np
 
@@ -17,7 +17,7 @@ def _matches(given, candidate, rtol=1e-6, atol=1e-8):
     return given.shape == candidate.shape and bool(np.allclose(given, candidate, rtol=rtol, atol=atol))
 
 
-def check_value_with_mistakes(value, expected, mistakes, *, name, hint, rtol=1e-6, atol=1e-8):
+def check_value_with_mistakes(value, expected, mistakes, *, name, hint=None, rtol=1e-6, atol=1e-8, array=False):
     """:func:`~nnlib.exercises.check_value`, with the hint of the first mistake in ``mistakes`` that ``value`` is.
 
     Parameters
@@ -30,7 +30,7 @@ def check_value_with_mistakes(value, expected, mistakes, *, name, hint, rtol=1e-
             if not _matches(wrong, expected) and _matches(value, wrong, rtol, atol):
                 hint = wrong_hint
                 break
-    return check_value(value, expected, name=name, hint=hint, rtol=rtol, atol=atol)
+    return check_value(value, expected, name=name, hint=hint, rtol=rtol, atol=atol, array=array)
 
 
 def _call(fn, args):
@@ -41,7 +41,8 @@ def _call(fn, args):
         return None
 
 
-def check_function_with_mistakes(fn, reference, inputs, mistakes, *, name, hint, rtol=1e-6, atol=1e-8):
+def check_function_with_mistakes(fn, reference, inputs, mistakes, *, name, hint=None, rtol=1e-6, atol=1e-8,
+                                 array=False):
     """:func:`~nnlib.exercises.check_function`, with the hint of the first mistake that explains ``fn``.
 
     A mistake explains ``fn`` when ``fn`` returns what the mistake would on every input where both give an
@@ -62,4 +63,4 @@ def check_function_with_mistakes(fn, reference, inputs, mistakes, *, name, hint,
                     and not all(_matches(g, reference(*args), rtol, atol) for g, _, args in pairs)):
                 hint = wrong_hint
                 break
-    return check_function(fn, reference, inputs, name=name, hint=hint, rtol=rtol, atol=atol)
+    return check_function(fn, reference, inputs, name=name, hint=hint, rtol=rtol, atol=atol, array=array)

@@ -2,7 +2,7 @@ r"""Checkers for the exercises of ``07_gradient_accumulation``: a correctly scal
 per-token mean loss from per-micro-batch means, and the scale of an incomplete last group.
 
 Each prints one line (``✅ ...`` or ``❌ Not yet — ...``) and never raises; the usual mistakes get a hint
-that names them.
+that names them, and each exercise's recipe comes on a later try or from ``hint()``.
 """
 import numpy as np
 
@@ -10,7 +10,7 @@ import nnlib
 
 from .. import accumulation as acc
 from ..numpy_nn import CrossEntropyLoss
-from ._core import _is_stub, compare_arrays, report
+from ._core import NO_RETURN, _is_stub, compare_arrays, later_try, no_answer, recipe, report
 from ._mistakes import _matches, check_function_with_mistakes, check_value_with_mistakes
 
 # ------------------------------------------------------------------------------------ exercise 1
@@ -32,9 +32,10 @@ def check_accumulated_gradient(accumulated_gradient):
     it: the function must clear them itself.
     """
     name = "accumulated_gradient"
-    hint = "net.zero_grad() first; for each micro-batch: forward, loss, then net.backward(loss_fn.backward() * n_j / N)"
+    hint = None
     if not callable(accumulated_gradient):
-        return report(False, name, f"expected a function, got {type(accumulated_gradient).__name__}", hint)
+        return report(False, name, f"expected a function, got {type(accumulated_gradient).__name__}")
+    reveal = later_try(name)
     for n, k in ACCUMULATION_CASES:
         X, y = acc.make_batch(n, 3, 2, seed=n)
         net, loss_fn = _net(), CrossEntropyLoss()
@@ -49,30 +50,34 @@ def check_accumulated_gradient(accumulated_gradient):
         except Exception as exc:  # the learner's bug must not stop the notebook
             return report(False, name, f"for {where}: it raised {type(exc).__name__}: {exc}", hint)
         if _is_stub(given):
-            return report(False, name, "no answer yet: the function returns None (replace `...` with your code)", hint)
+            return no_answer(name, NO_RETURN)
         if not isinstance(given, (list, tuple)) or len(given) != len(expected):
             return report(False, name, f"expected a list of {len(expected)} arrays [dW1, db1, dW2, db2], got "
                           f"{type(given).__name__}{'' if not hasattr(given, '__len__') else f' of length {len(given)}'}",
-                          "return [p.grad.copy() for p in net.parameters()]")
+                          "return one gradient per parameter, in the order of net.parameters(), as a list")
         for i, (g, e) in enumerate(zip(given, expected)):
-            problem = compare_arrays(g, e, rtol=1e-7, atol=1e-10)
+            problem = compare_arrays(g, e, rtol=1e-7, atol=1e-10, reveal=reveal)
             if problem is None:
                 continue
             mistakes = [
                 ([e_ + 1.0 for e_ in expected], "the leftovers of the previous step were still in param.grad: "
-                                                "call net.zero_grad() before the first micro-batch"),
+                                                "gradients add up until they are cleared"),
                 (wrong["sum"], "the micro-batch gradients were added without scaling: the sum is about k times "
-                               "too large; scale each by n_j / N"),
+                               "too large"),
                 (wrong["mean_of_means"], "each micro-batch was scaled by 1/k: right only when all micro-batches "
-                                         "have the same size. Scale by its share of the rows, n_j / N"),
-                ([w_ + 1.0 for w_ in wrong["sum"]], "two things: clear the old gradients first (net.zero_grad()), "
-                                                    "and scale each micro-batch's gradient by n_j / N"),
+                                         "have the same size"),
+                ([w_ + 1.0 for w_ in wrong["sum"]], "two things: the old gradients were not cleared, "
+                                                    "and the micro-batch gradients were not scaled"),
             ]
             hint_here = next((h for bad, h in mistakes if all(_matches(a, b) for a, b in zip(given, bad))), hint)
             return report(False, name, f"for {where}: parameter {i} ({'weight' if i % 2 == 0 else 'bias'} of layer "
                           f"{i // 2 + 1}): {problem}", hint_here)
     return report(True, name, f"equals the full-batch gradient in all {len(ACCUMULATION_CASES)} cases, "
                   "equal and unequal micro-batches")
+
+
+recipe("accumulated_gradient", "net.zero_grad() first; for each micro-batch of split_sizes(N, k): forward, loss, "
+                               "then backward with the loss's gradient scaled by n_j / N; finally copy every p.grad")
 
 
 # ------------------------------------------------------------------------------------ exercise 2
@@ -99,22 +104,25 @@ def check_token_mean_loss(token_mean_loss):
     mistakes = [
         (lambda means, counts: float(np.mean(m(means, counts))),
          "that is the mean of the micro-batch means: every micro-batch counts the same, however many tokens it "
-         "holds (the 2024 bug). Weight each mean by its token count"),
+         "holds (the 2024 bug)"),
         (lambda means, counts: float(np.sum(m(means, counts) * c(means, counts))),
          "that is the total loss of all tokens; divide it by the total number of tokens"),
         (lambda means, counts: float(np.sum(m(means, counts)) / np.sum(c(means, counts))),
-         "each mean is already divided by its own count: multiply it back by its count before adding"),
+         "each mean is already divided by its own count: adding means is not adding losses"),
         (lambda means, counts: m(means, counts) * c(means, counts) / np.sum(c(means, counts)),
          "those are the weighted parts, one per micro-batch; the loss is their sum, one number"),
     ]
     return check_function_with_mistakes(token_mean_loss, token_mean_reference, TOKEN_INPUTS, mistakes,
-                                        name="token_mean_loss",
-                                        hint="total loss = Σ means[j] · counts[j]; divide it by Σ counts[j]")
+                                        name="token_mean_loss")
+
+
+recipe("token_mean_loss", "turn each mean back into its micro-batch's total loss (a mean times its count), add "
+                          "them, and divide by the total number of tokens")
 
 
 # ------------------------------------------------------------------------------------ exercise 3
 #: the loop of exercise 3: micro-batches of ROWS rows, a step after every K of them, N_MICRO in the epoch
-ROWS, K, N_MICRO = 8, 4, 10
+ROWS, K, N_MICRO = 8, 4, 11
 
 
 def last_group_scale_reference():
@@ -130,9 +138,13 @@ def check_last_group_scale(scale):
     mistakes = [
         (1 / K, f"1/k = 1/{K} assumes a full group of {K} micro-batches, but the last group has only "
                 f"{N_MICRO % K}: its step would be too small"),
-        (1 / N_MICRO, "the scale is per optimizer step: divide by the rows of this group, not of the whole epoch"),
+        (1 / N_MICRO, "the scale is per optimizer step: the rows of this group count, not of the whole epoch"),
         (ROWS * (N_MICRO % K), "that is the number of rows in the group; the scale is one micro-batch's share of them"),
-        (1.0, "with two micro-batches in the group, each holds half of its rows"),
+        (1.0, "that is the scale of a group with ONE micro-batch; how many are in the last group?"),
+        (1 / (N_MICRO % K - 1), "count the micro-batches left over for the last group again"),
     ]
-    return check_value_with_mistakes(scale, expected, mistakes, name="last_group_scale",
-                                     hint="a micro-batch's share of the rows its step uses: n_j / (rows in this group)")
+    return check_value_with_mistakes(scale, expected, mistakes, name="last_group_scale")
+
+
+recipe("last_group_scale", "count the micro-batches left over for the last group; each one's share of that "
+                           "group's rows, n_j / (rows in this group), is its scale")

@@ -2,12 +2,12 @@ r"""Checkers for the exercises of ``06_backprop``: gradient descent as a loop, t
 and a gradient check by central differences.
 
 Each prints one line (``✅ ...`` or ``❌ Not yet — ...``) and never raises; the usual mistakes get a hint
-that names them.
+that names them, and each exercise's recipe comes on a later try or from ``hint()``.
 """
 import numpy as np
 
 from ..plots import backprop
-from ._core import _is_stub, compare_arrays, report
+from ._core import NO_RETURN, _is_stub, compare_arrays, later_try, no_answer, recipe, report
 from ._mistakes import _matches, check_value_with_mistakes
 
 # ------------------------------------------------------------------------------------ exercise 1
@@ -33,24 +33,25 @@ def check_gradient_descent(gradient_descent):
     r"""Exercise 1: ``gradient_descent(gradient, w0, learning_rate, steps)`` returns the ``steps + 1``
     positions :math:`w_0, w_1, \dots` of :math:`w_{k+1} = w_k - \eta\, L'(w_k)`."""
     name = "gradient_descent"
-    hint = "start with path = [w0]; in the loop: w = w - learning_rate * gradient(w), then path.append(w)"
+    hint = None
     if not callable(gradient_descent):
-        return report(False, name, f"expected a function, got {type(gradient_descent).__name__}", hint)
+        return report(False, name, f"expected a function, got {type(gradient_descent).__name__}")
+    reveal = later_try(name)
     for description, gradient, w0, rate, steps in DESCENT_CASES:
         try:
             given = gradient_descent(gradient, w0, rate, steps)
         except Exception as exc:  # the learner's bug must not stop the notebook
-            return report(False, name, f"for {description}: it raised {type(exc).__name__}: {exc}", hint)
+            return report(False, name, f"for {description}: it raised {type(exc).__name__}: {exc}")
         if _is_stub(given):
-            return report(False, name, "no answer yet: the function returns None (replace `...` with your code)", hint)
+            return no_answer(name, NO_RETURN)
         expected = descent_reference(gradient, w0, rate, steps)
-        problem = compare_arrays(given, expected)
+        problem = compare_arrays(given, expected, reveal=reveal)
         if problem is None:
             continue
         mistakes = [
             (descent_reference(gradient, w0, rate, steps, sign=+1.0),
-             "the walk goes uphill: SUBTRACT the learning rate times the slope"),
-            (descent_reference(gradient, w0, rate, steps, rate=1.0), "the step must be learning_rate * gradient(w)"),
+             "the walk goes uphill: the step must go AGAINST the slope"),
+            (descent_reference(gradient, w0, rate, steps, rate=1.0), "the steps are too long: the learning rate is missing"),
             (descent_reference(gradient, w0, rate, steps, keep_start=False),
              "the start w0 is missing: the list begins with w0, then one position per step"),
             (expected[-1], "return every position (a list), not only the last one"),
@@ -58,6 +59,10 @@ def check_gradient_descent(gradient_descent):
         hint_here = next((h for wrong, h in mistakes if _matches(given, wrong)), hint)
         return report(False, name, f"for {description}: {problem}", hint_here)
     return report(True, name, f"all {len(DESCENT_CASES)} walks match")
+
+
+recipe("gradient_descent", "start with path = [w0]; in a loop of `steps` rounds take one step "
+                           "w_{k+1} = w_k − η L'(w_k), then append the new w")
 
 
 # ------------------------------------------------------------------------------------ exercise 2
@@ -78,11 +83,14 @@ def check_input_gradient(dL_dx1):
         (paths[0], "that is only the path through h₁; x₁ also feeds h₂, and the two paths ADD"),
         (paths[1], "that is only the path through h₂; x₁ also feeds h₁, and the two paths ADD"),
         (paths[0] * paths[1], "the two paths are added, not multiplied (multiply ALONG a path, add ACROSS paths)"),
-        (float(dh @ W1[:, 0]), "the σ' step is missing: use ∂L/∂z_j (after the sigmoid's slope), not ∂L/∂h_j"),
+        (float(dh @ W1[:, 0]), "the σ' step is missing: each path also passes the sigmoid's slope"),
         (float(dz.sum()), "each path also passes a weight: ∂z_j/∂x₁ = w_j1"),
     ]
-    return check_value_with_mistakes(dL_dx1, float(paths.sum()), mistakes, name="∂L/∂x₁",
-                                     hint="follow each path from x₁ to the loss: ∂L/∂z₁·w₁₁ + ∂L/∂z₂·w₂₁")
+    return check_value_with_mistakes(dL_dx1, float(paths.sum()), mistakes, name="∂L/∂x₁")
+
+
+recipe("∂L/∂x₁", "follow each path from x₁ to the loss and multiply along it; add the two paths: "
+                 "∂L/∂z₁·w₁₁ + ∂L/∂z₂·w₂₁, with ∂L/∂z from the walk above")
 
 
 # ------------------------------------------------------------------------------------ exercise 3
@@ -110,29 +118,34 @@ def check_numerical_gradient(numerical_gradient):
     r"""Exercise 3: ``numerical_gradient(f, w, eps=1e-5)`` returns :math:`(f(w + \varepsilon e_i) - f(w - \varepsilon e_i)) / 2\varepsilon`
     for every i, and leaves ``w`` as it was."""
     name = "numerical_gradient"
-    hint = "for each i: nudge w[i] up by eps, then down by eps, put it back; (f_up - f_down) / (2 * eps)"
+    hint = None
     if not callable(numerical_gradient):
-        return report(False, name, f"expected a function, got {type(numerical_gradient).__name__}", hint)
+        return report(False, name, f"expected a function, got {type(numerical_gradient).__name__}")
+    reveal = later_try(name)
     for description, f, exact, w in NUMERICAL_CASES:
         given_w = w.copy()
         try:
             given = numerical_gradient(f, given_w)
         except Exception as exc:  # the learner's bug must not stop the notebook
-            return report(False, name, f"for {description}: it raised {type(exc).__name__}: {exc}", hint)
+            return report(False, name, f"for {description}: it raised {type(exc).__name__}: {exc}")
         if _is_stub(given):
-            return report(False, name, "no answer yet: the function returns None (replace `...` with your code)", hint)
+            return no_answer(name, NO_RETURN)
         if not np.allclose(given_w, w, rtol=1e-12, atol=1e-12):  # w[i] += eps; w[i] -= eps may leave 1e-17
             return report(False, name, f"for {description}: w was changed by the call",
                           "put every w[i] back to its old value after nudging it")
-        problem = compare_arrays(given, exact(w), rtol=1e-6, atol=1e-8)
+        problem = compare_arrays(given, exact(w), rtol=1e-6, atol=1e-8, reveal=reveal)
         if problem is None:
             continue
         eps = 1e-5
         mistakes = [
             (_difference(f, w, eps, central=False),
-             "that is a one-sided difference (f(w + eps) − f(w)) / eps, which is less exact: use w + eps AND w − eps"),
-            (_difference(f, w, eps, scale=1.0), "the two nudges are 2·eps apart: divide by 2 * eps"),
+             "that is a one-sided difference (f(w + eps) − f(w)) / eps, which is less exact: nudge both ways"),
+            (_difference(f, w, eps, scale=1.0), "off by a factor: how far apart are the two nudged points?"),
         ]
         hint_here = next((h for wrong, h in mistakes if _matches(given, wrong, rtol=1e-7, atol=1e-9)), hint)
         return report(False, name, f"for {description}: {problem}", hint_here)
     return report(True, name, f"all {len(NUMERICAL_CASES)} functions match their exact gradients")
+
+
+recipe("numerical_gradient", "for each i: nudge w[i] up by eps, then down by eps, and put it back; "
+                             "(f_up − f_down) / (2 · eps)")

@@ -1,10 +1,11 @@
 r"""Checkers for the exercises of ``02_bias``: a neuron with a bias, its decision threshold, a bias by design.
 
 Each prints one line (``✅ ...`` or ``❌ Not yet — ...``) and never raises; the usual mistakes get a hint
-that names them.
+that names them, and each exercise's recipe comes on a later try or from ``hint()``.
 """
 import numpy as np
 
+from ._core import recipe
 from ._mistakes import check_function_with_mistakes, check_value_with_mistakes
 
 # ------------------------------------------------------------------------------------ exercise 1
@@ -34,8 +35,10 @@ def check_neuron(neuron):
         (lambda x, w, b: np.asarray(w) * np.asarray(x) + b,
          "those are the products w_i · x_i (plus b), one per input; add the products up into one number first"),
     ]
-    return check_function_with_mistakes(neuron, neuron_reference, NEURON_INPUTS, mistakes, name="neuron",
-                                        hint="the weighted sum np.dot(w, x), plus b")
+    return check_function_with_mistakes(neuron, neuron_reference, NEURON_INPUTS, mistakes, name="neuron")
+
+
+recipe("neuron", "the weighted sum of exercise 2 in 01 (or np.dot(w, x)), plus b")
 
 
 # ------------------------------------------------------------------------------------ exercise 2
@@ -51,14 +54,17 @@ def threshold_reference(w, b):
 def check_threshold(threshold):
     r"""Exercise 2: ``threshold(w, b)`` returns the input x where :math:`\sigma(wx + b) = 0.5`, i.e. :math:`-b/w`."""
     mistakes = [
-        (lambda w, b: b / w, "the sign is flipped: from w·x + b = 0, subtracting b gives w·x = −b"),
-        (lambda w, b: -w / b, "upside down: divide by w, the number that multiplies x"),
-        (lambda w, b: -b, "that works only for w = 1: divide by w as well"),
+        (lambda w, b: b / w, "the sign is flipped: what happens to b when it moves to the other side of "
+                             "w·x + b = 0?"),
+        (lambda w, b: -w / b, "upside down: which of w and b multiplies x?"),
+        (lambda w, b: -b, "that works only for w = 1: the weight is missing"),
         (lambda w, b: 0.5, "0.5 is the neuron's OUTPUT at the threshold; the threshold is the INPUT x that gives it"),
     ]
     return check_function_with_mistakes(threshold, threshold_reference, THRESHOLD_INPUTS, mistakes,
-                                        name="threshold",
-                                        hint="σ(z) = 0.5 exactly when z = 0: solve w·x + b = 0 for x")
+                                        name="threshold")
+
+
+recipe("threshold", "σ(z) = 0.5 exactly when z = 0: solve w·x + b = 0 for x")
 
 
 # ------------------------------------------------------------------------------------ exercise 3
@@ -72,8 +78,11 @@ def check_bias_for_threshold(b):
     mistakes = [
         (-expected, "with that sign the threshold is at −6 hours: at x = 6, w·x + b must be 0"),
         (THRESHOLD_WANTED, "6 is where the threshold should be (an input), not the bias"),
-        (-THRESHOLD_WANTED, "−6 would be right for w = 1; here w = 0.5, so b = −w · 6"),
-        (-THRESHOLD_WANTED / W_GIVEN, "you divided by w; from w·6 + b = 0 follows b = −w · 6"),
+        (-THRESHOLD_WANTED, "that would be right for w = 1; here w = 0.5"),
+        (-THRESHOLD_WANTED / W_GIVEN, "you divided by w; in w·6 + b = 0, w multiplies the 6"),
     ]
-    return check_value_with_mistakes(b, expected, mistakes, name="bias for a threshold at 6 h",
-                                     hint="the threshold is where w·x + b = 0; put x = 6 and solve for b")
+    return check_value_with_mistakes(b, expected, mistakes, name=EX3)
+
+
+EX3 = "bias for a threshold at 6 h"
+recipe(EX3, "the threshold is where w·x + b = 0; put in w = 0.5 and x = 6 and solve for b")

@@ -2,7 +2,7 @@ r"""Checkers for the exercises of ``05_losses``: MSE and its slope from scratch,
 overflows, and the right loss for four tasks.
 
 Each prints one line (``✅ ...`` or ``❌ Not yet — ...``) and never raises; the usual mistakes get a hint
-that names them.
+that names them, and each exercise's recipe comes on a later try or from ``hint()``.
 """
 import warnings
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import names
 from ..numpy_nn import CrossEntropyLoss, MSELoss
-from ._core import _is_stub, report
+from ._core import _is_stub, no_answer, recipe, report
 from ._mistakes import check_function_with_mistakes
 
 # ------------------------------------------------------------------------------------ exercise 1
@@ -42,9 +42,13 @@ def check_mse(mse):
         (lambda p, t: float(np.mean(d(p, t))), "the errors were averaged without squaring: +1 and −1 cancel out"),
         (lambda p, t: float(np.sqrt(np.mean(d(p, t) ** 2))), "that is the root of the MSE (RMSE); leave out the square root"),
         (lambda p, t: d(p, t) ** 2, "those are the squared errors, one per element; the loss is their mean, one number"),
+        (lambda p, t: float(np.sum(d(p, t) ** 2) / len(d(p, t))),
+         "that divides by the number of ROWS (len); for a 2-D prediction the mean is over all its entries"),
     ]
-    return check_function_with_mistakes(mse, mse_reference, MSE_INPUTS, mistakes, name="mse",
-                                        hint="square each error prediction − target, then take the mean of the squares")
+    return check_function_with_mistakes(mse, mse_reference, MSE_INPUTS, mistakes, name="mse")
+
+
+recipe("mse", "square each error prediction − target, then take the mean of the squares")
 
 
 def check_mse_gradient(mse_gradient):
@@ -53,25 +57,31 @@ def check_mse_gradient(mse_gradient):
     mistakes = [
         (lambda p, t: d(p, t) / d(p, t).size, "the 2 from the square is missing: the slope of e² is 2e"),
         (lambda p, t: 2 * d(p, t), "the slope of the MEAN has a 1/N too: each element counts for 1/N of the loss"),
-        (lambda p, t: d(p, t), "two factors are missing: the 2 from the square and the 1/N from the mean"),
+        (lambda p, t: d(p, t), "two factors are missing: one from the square and one from the mean"),
         (lambda p, t: -2 * d(p, t) / d(p, t).size, "the sign is flipped: a prediction above its target must get a positive slope"),
+        (lambda p, t: 2 * d(p, t) / len(d(p, t)),
+         "that divides by the number of ROWS (len); N counts every entry of a 2-D prediction"),
         (lambda p, t: float(np.sum(2 * d(p, t) / d(p, t).size)),
          "the slope has one entry per prediction (the same shape as prediction), not one number"),
     ]
     return check_function_with_mistakes(mse_gradient, mse_gradient_reference, MSE_INPUTS, mistakes,
-                                        name="mse_gradient",
-                                        hint="the slope of (p − t)² is 2(p − t), and the mean divides each term "
-                                             "by N = prediction.size")
+                                        name="mse_gradient", array=True)
+
+
+recipe("mse_gradient", "the slope of (p − t)² is 2(p − t), and the mean divides each term by N = prediction.size")
 
 
 # ------------------------------------------------------------------------------------ exercise 2
-#: (logits, target class) pairs: small logits first, then logits that overflow the naive formula
+#: (logits, target class) pairs: small logits first, then logits that overflow the naive formula, then a
+#: target class so far below the largest logit that its probability is 0 in floating point
 CROSS_ENTROPY_INPUTS = [
     (np.array([2.0, 1.0, 0.0]), 0),
     (np.array([0.0, 0.0, 0.0, 0.0]), 3),
     (np.array([-1.0, 3.0, 0.5]), 2),
     (np.array([1000.0, 500.0, -1000.0]), 1),
     (np.array([-800.0, -805.0, -790.0]), 0),
+    # a class far below the largest logit: its probability underflows to 0, so -log(softmax) gives inf
+    (np.array([1000.0, -1000.0, 0.0]), 1),
 ]
 
 
@@ -91,19 +101,32 @@ def check_stable_cross_entropy(cross_entropy):
     z_ = lambda z: np.asarray(z, dtype=float)  # noqa: E731
     mistakes = [
         (lambda z, t: float(-z_(z)[t] + np.log(np.sum(np.exp(z_(z) - np.max(z_(z)))))),
-         "the largest logit m was subtracted inside the exponent but not added back: log Σ e^z = m + log Σ e^(z − m)"),
+         "the largest logit m was subtracted inside the exponent but not added back"),
         (lambda z, t: float(z_(z)[t] - _logsumexp(z_(z))),
          "that is log p_t, a negative number; the loss is MINUS the log-probability"),
         (lambda z, t: float(np.exp(z_(z)[t] - _logsumexp(z_(z)))),
          "that is the probability p_t itself; the loss is −log p_t"),
-        (lambda z, t: float(-z_(z)[t]), "the log Σ e^z part is missing: L = −z_t + log Σ_j e^(z_j)"),
+        (lambda z, t: float(-z_(z)[t]), "the log Σ e^z part is missing"),
+        (_softmax_then_log,
+         "that computes the probability p_t first and takes its log after: for a class far below the largest "
+         "logit p_t underflows to 0 and −log 0 = ∞. Stay in logs: the formula never forms p_t"),
     ]
     # a naive version overflows: its warnings would clutter the check's one line
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         return check_function_with_mistakes(
-            cross_entropy, cross_entropy_reference, CROSS_ENTROPY_INPUTS, mistakes, name="cross_entropy",
-            hint="e^1000 overflows: subtract the largest logit m first, L = −z_t + m + log Σ e^(z − m)")
+            cross_entropy, cross_entropy_reference, CROSS_ENTROPY_INPUTS, mistakes, name="cross_entropy")
+
+
+recipe("cross_entropy", "e^1000 overflows: m = the largest logit; L = −z_t + m + log Σ e^(z − m), written as it "
+                        "stands (np.max, np.exp, np.sum, np.log)")
+
+
+def _softmax_then_log(z, t):
+    """The near miss: a stable softmax, then the log of one probability (inf when it underflows to 0)."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    return float(-np.log((e / e.sum())[t]))
 
 
 # ------------------------------------------------------------------------------------ exercise 3
@@ -123,7 +146,7 @@ def check_loss_choice(loss_for):
     """Exercise 3: ``loss_for`` maps each task in :data:`LOSS_TASKS` to the name of a loss (aliases count)."""
     name = "loss choice"
     if _is_stub(loss_for):
-        return report(False, name, "no answer yet (fill in the dictionary)", "one loss name per task")
+        return no_answer(name)
     if not isinstance(loss_for, dict):
         return report(False, name, f"expected a dict {{task: loss name}}, got {type(loss_for).__name__}",
                       "keep the dictionary of the cell and fill in its values")
@@ -132,8 +155,7 @@ def check_loss_choice(loss_for):
         if task not in loss_for:
             return report(False, name, f"the task {task!r} is missing from the dictionary", "keep all four keys")
         if _is_stub(given):
-            return report(False, name, f"no answer yet for {task!r}",
-                          f"one loss name per task, from {sorted(names.LOSSES)}")
+            return no_answer(name, f"no answer yet for {task!r}")
         try:
             canonical = names.loss_name(given)
         except (TypeError, ValueError):
@@ -142,3 +164,7 @@ def check_loss_choice(loss_for):
         if canonical not in accepted:
             return report(False, name, f"{task!r}: {given!r} is not the best fit", hint)
     return report(True, name, f"all {len(LOSS_TASKS)} tasks have a fitting loss")
+
+
+recipe("loss choice", "first ask: a number or a class? For a number: are there wild records? For classes: "
+                      "how many, and does the network end in logits or probabilities?")

@@ -1,11 +1,11 @@
 r"""Checkers for the exercises of ``01_weights``: a weight from one example, a weighted sum, weights by design.
 
 Each prints one line (``✅ ...`` or ``❌ Not yet — ...``) and never raises; the usual mistakes get a hint
-that names them.
+that names them, and each exercise's recipe (how to get there) comes on a later try or from ``hint()``.
 """
 import numpy as np
 
-from ._core import _is_stub, check_value
+from ._core import _direction, _fmt, _is_stub, _kind_problem, no_answer, recipe, report
 from ._mistakes import check_function_with_mistakes, check_value_with_mistakes
 
 # ------------------------------------------------------------------------------------ exercise 1
@@ -18,11 +18,14 @@ def check_weight_from_example(w):
     expected = Y_SEEN / X_SEEN
     mistakes = [
         (-expected, "look at the signs: a positive input gave a negative output, so the weight is negative"),
-        (X_SEEN * Y_SEEN, "that is x times y; solve y = w · x for w by dividing both sides by x"),
-        (X_SEEN / Y_SEEN, "that is x / y, upside down: w = y / x"),
+        (X_SEEN * Y_SEEN, "that multiplies x and y; w is the number that x is multiplied BY to give y"),
+        (X_SEEN / Y_SEEN, "upside down: that divides x by y"),
     ]
-    return check_value_with_mistakes(w, expected, mistakes, name="weight from one example",
-                                     hint="y = w · x: which number times 1.5 gives −6?")
+    return check_value_with_mistakes(w, expected, mistakes, name=EX1)
+
+
+EX1 = "weight from one example"
+recipe(EX1, "y = w · x: which number times 1.5 gives −6? Divide both sides of y = w · x by x")
 
 
 # ------------------------------------------------------------------------------------ exercise 2
@@ -50,12 +53,13 @@ def check_weighted_sum(weighted_sum):
         (lambda x, w: float(np.sum(x) + np.sum(w)),
          "that adds inputs and weights; multiply each input by its weight, then add the products"),
         (lambda x, w: float(np.asarray(w)[-1] * np.asarray(x)[-1]),
-         "only the last product is left: add to the total inside the loop (total = total + ...), "
-         "and start total = 0 before it"),
+         "only the last product is left: the loop replaces the total instead of adding to it"),
     ]
-    return check_function_with_mistakes(
-        weighted_sum, weighted_sum_reference, WEIGHTED_SUM_INPUTS, mistakes, name="weighted_sum",
-        hint="start with total = 0, then for each i add w[i] * x[i]; return total")
+    return check_function_with_mistakes(weighted_sum, weighted_sum_reference, WEIGHTED_SUM_INPUTS, mistakes,
+                                        name="weighted_sum")
+
+
+recipe("weighted_sum", "start with total = 0, then for each i add w[i] * x[i] to it; return total")
 
 
 # ------------------------------------------------------------------------------------ exercise 3
@@ -64,21 +68,32 @@ DESIGNED_WEIGHTS = np.array([2.0, 0.0, -1.0])
 
 
 def check_designed_weights(w):
-    """Exercise 3: the three weights that make ``y = 2·x1 - x3``, whatever ``x2`` is."""
+    """Exercise 3: the three weights that make ``y = 2·x1 - x3``, whatever ``x2`` is.
+
+    A wrong weight is named as the text names it, w1 to w3 (not by its 0-based index).
+    """
     name = "designed weights"
-    hint = "each weight is how much y changes when its input grows by 1, the others kept still"
-    given = None if _is_stub(w) else np.asarray(w, dtype=object)
-    if given is not None and given.shape == (3,):
-        try:
-            w1, w2, w3 = (float(v) for v in given)
-        except (TypeError, ValueError):
-            w1 = w2 = w3 = None
-        if w2 is not None and not np.isclose(w2, 0.0):
-            hint = "y must not change at all when x2 changes: which weight makes an input count for nothing?"
-        elif w3 is not None and np.isclose(w3, 1.0):
-            hint = "y must go DOWN when x3 grows: that takes a negative weight"
-        elif w1 is not None and np.isclose(w1, 0.5):
-            hint = "y grows by 2 for each unit of x1, so w1 multiplies x1 by 2"
-    elif given is not None:
-        hint = "give three weights, one per input, e.g. np.array([w1, w2, w3])"
-    return check_value(w, DESIGNED_WEIGHTS, name=name, hint=hint)
+    if _is_stub(w):
+        return no_answer(name)
+    kind = _kind_problem(w, True)
+    if kind is not None:
+        return report(False, name, kind[0], kind[1])
+    given = np.asarray(w)
+    if given.dtype.kind not in "biuf" or given.shape != (3,):
+        return report(False, name, f"expected three numbers, got {_fmt(w)} of shape {given.shape}",
+                      "give three weights, one per input, in the order w1, w2, w3")
+    hints = {
+        1: "y grows by 2 for each unit of x1: how much does w1 · x1 grow when x1 grows by 1?",
+        2: "y must not change at all when x2 changes: which weight makes an input count for nothing?",
+        3: "y must go DOWN when x3 grows: that takes a negative weight",
+    }
+    wrong = [i for i in range(3) if not np.isclose(float(given[i]), DESIGNED_WEIGHTS[i])]
+    if not wrong:
+        return report(True, name, "y = 2·x1 + 0·x2 − 1·x3")
+    i = wrong[0]
+    others = f" (and {', '.join(f'w{j + 1}' for j in wrong[1:])})" if len(wrong) > 1 else ""
+    return report(False, name, f"w{i + 1} = {_fmt(given[i])} {_direction(DESIGNED_WEIGHTS[i], given[i])}{others}",
+                  hints[i + 1])
+
+
+recipe("designed weights", "each weight is how much y changes when its input grows by 1, the others kept still")
