@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import names, numpy_nn
+from .live import Backend, BackendLines, LivePlot, caption_text, backend_caption, compute, nice_limits
 
 #: every activation nnlib knows, in the order the notebook shows them
 ACTIVATIONS = tuple(names.ACTIVATIONS)
@@ -70,16 +71,18 @@ def activation_values(name, x, backend="numpy", **params):
     """
     name = names.activation_name(name)
     x = np.asarray(x, dtype=np.float64)
-    f = make_activation(name, backend, **params)
+    b = backend if isinstance(backend, Backend) else Backend(backend)
+    f = make_activation(name, "numpy" if b.name == "numpy" else "torch", **params)
     if name == "softmax":
         n_classes = int(params.get("n_classes", PARAMETERS["softmax"]["n_classes"]))
         if n_classes < 2:
             raise ValueError(f"n_classes: expected at least 2 classes for softmax, got {n_classes}")
         inputs = np.zeros((x.size, n_classes))
         inputs[:, 0] = x
+        inputs = b.tensor(inputs)
         value, slope = f.value(inputs)[:, 0], f.derivative(inputs)[:, 0]
     else:
-        value, slope = f.value(x), f.derivative(x)
+        value, slope = f.value(b.tensor(x)), f.derivative(b.tensor(x))
     return _to_numpy(value), _to_numpy(slope)
 
 
@@ -265,24 +268,45 @@ def _axes_style(ax, title):
     ax.set_xlabel("x")
 
 
-def plot_activation(name="tanh", x_range=5.0):
-    """Value and derivative of one activation on ``[-x_range, x_range]`` (the dropdown + range widget).
+class ActivationPlot(LivePlot):
+    """Value and derivative of one activation on ``[-x_range, x_range]``, computed by the chosen backend.
 
     The shaded band marks where the slope is below 0.05: there the neuron hardly learns (saturation).
     """
-    name = names.activation_name(name)
-    curve = activation_curve(name, -x_range, x_range)
-    fig = Figure(figsize=(9, 3.4), layout="constrained")
-    ax_value, ax_slope = fig.subplots(1, 2)
-    _draw_curve(ax_value, ax_slope, name, curve, lw=2.5)
-    flat = np.abs(curve["derivative"]) < 0.05
-    for ax in (ax_value, ax_slope):
-        ax.fill_between(curve["x"], 0, 1, where=flat, transform=ax.get_xaxis_transform(), color="0.85",
-                        label="slope < 0.05")
-    _axes_style(ax_value, f"{name}(x)")
-    _axes_style(ax_slope, f"derivative {name}'(x)")
-    ax_slope.legend(loc="upper left", fontsize=8)
-    return fig
+
+    figsize = (9, 3.4)
+
+    def setup(self, fig):
+        self.ax_value, self.ax_slope = fig.subplots(1, 2)
+        self.value_lines = BackendLines(self, self.ax_value, lw=2.5)
+        self.slope_lines = BackendLines(self, self.ax_slope, lw=2.5)
+        self.bands = [self.live(ax.fill_between([0.0, 1.0], 0, 1, transform=ax.get_xaxis_transform(),
+                                                color="0.85", label="slope < 0.05", zorder=0.5))
+                      for ax in (self.ax_value, self.ax_slope)]
+        for ax in (self.ax_value, self.ax_slope):
+            _axes_style(ax, "")
+        self.ax_slope.legend(loc="upper left", fontsize=8)
+        self.caption = caption_text(self, self.ax_slope)
+
+    def update(self, name="tanh", x_range=5.0, backend="numpy"):
+        name = names.activation_name(name)
+        x = np.linspace(-x_range, x_range, 401)
+        results = compute(backend, lambda b: activation_values(name, x, b))
+        for lines, part in ((self.value_lines, 0), (self.slope_lines, 1)):
+            lines.set(x, {k: r[part] for k, r in results.items()}, color=COLORS[name])
+        flat = np.abs(next(iter(results.values()))[1]) < 0.05
+        for band in self.bands:
+            band.set_data(x, 0, 1, where=flat)
+        self.set_title(self.ax_value, f"{name}(x)")
+        self.set_title(self.ax_slope, f"derivative {name}'(x)")
+        self.set_limits(self.ax_value, x=(-x_range, x_range), y=nice_limits(*(r[0] for r in results.values())))
+        self.set_limits(self.ax_slope, x=(-x_range, x_range), y=nice_limits(0.0, *(r[1] for r in results.values())))
+        self.caption.set_text(backend_caption(results))
+
+
+def plot_activation(name="tanh", x_range=5.0, backend="numpy"):
+    """The :class:`ActivationPlot` of one activation as a static figure."""
+    return ActivationPlot().figure(name=name, x_range=x_range, backend=backend)
 
 
 def plot_parametric(negative_slope=0.1, alpha=1.0, beta=1.0, x_range=4.0):
