@@ -7,8 +7,8 @@ needs (the decision boundary on a grid, the loss and accuracy after every step, 
 :func:`paired_sessions` builds a NumPy and a PyTorch session from the same initial weights, so the two
 can train side by side and be compared (:func:`compare`).
 
-Drawing: :class:`PlaygroundView` draws one or more sessions into one Figure and updates its artists in
-place, frame after frame (no new Figure per frame).
+Drawing: :class:`nnlib.plots.playground.PlaygroundPlot`; the widget with play, pause, step and reset:
+:func:`nnlib.player.playground`.
 
 The torch backend trains on one CPU thread (:func:`nnlib.speed.cpu_threads`): a batch of ten rows gains
 nothing from more, and on a busy machine threads waiting for each other made each step twenty times slower.
@@ -17,13 +17,11 @@ Both backends see the same mini-batches: the session shuffles with its own seede
 each batch to ``model.fit(..., epochs=1, shuffle=False)``, which takes exactly one optimizer step on it.
 """
 import numpy as np
-from matplotlib.figure import Figure
 
 from . import _validation as v
 from . import names
 from .model import BACKENDS, Dense, Sequential
 from .plots import boundary
-from .plots import network
 from .speed import cpu_threads
 
 OPTIMIZERS = ("sgd", "adam")
@@ -168,16 +166,18 @@ class TrainingSession:
 def paired_sessions(backends=("numpy", "torch"), **settings):
     """One :class:`TrainingSession` per backend, all from the first one's initial weights.
 
-    ``settings`` go to every session (dataset, hidden, activation, learning_rate, ...). Returns a dict
-    ``{backend: session}``.
+    ``backends`` are names of the backend control: ``"numpy"``, ``"torch"`` (on the CPU) and ``"cuda"``
+    (the torch backend on the GPU). ``settings`` go to every session (dataset, hidden, activation,
+    learning_rate, ...). Returns a dict ``{name: session}`` in the order given.
     """
-    backends = [v.check_choice(b, BACKENDS, "backends") for b in backends]
+    backends = [v.check_choice(b, ("numpy", "torch", "cuda"), "backends") for b in backends]
     if not backends:
-        raise ValueError("backends: expected at least one of 'numpy', 'torch', got none")
-    first = TrainingSession(backend=backends[0], **settings)
-    sessions = {backends[0]: first}
-    for backend in backends[1:]:
-        sessions[backend] = TrainingSession(backend=backend, weights=first.initial_weights, **settings)
+        raise ValueError("backends: expected at least one of 'numpy', 'torch', 'cuda', got none")
+    sessions, weights = {}, settings.pop("weights", None)
+    for name in backends:
+        backend, device = ("numpy", "cpu") if name == "numpy" else ("torch", "cuda" if name == "cuda" else "cpu")
+        sessions[name] = TrainingSession(backend=backend, device=device, weights=weights, **settings)
+        weights = sessions[name].initial_weights
     return sessions
 
 
@@ -188,75 +188,3 @@ def compare(session_a, session_b):
     prob = float(np.max(np.abs(session_a.probabilities() - session_b.probabilities())))
     loss = float(np.max(np.abs(np.array(session_a.losses) - np.array(session_b.losses))))
     return {"weights": weights, "probability": prob, "loss": loss}
-
-
-# ------------------------------------------------------------------------------------------- drawing
-class PlaygroundView:
-    """The playground's figure: per session its boundary and network; one loss plot for all, updated in place.
-
-    ``update()`` reads each session's :meth:`TrainingSession.state` and changes the existing artists
-    (image data, line data, edge widths and colours); only the 0.5 contour is drawn anew.
-    """
-
-    COLORS = {"numpy": "#1f77b4", "torch": "#ff7f0e"}
-    WEIGHT_LIMIT = 3.0  # a fixed scale, so a line's width means the same weight in every frame
-
-    def __init__(self, sessions, figsize=None):
-        self.sessions = dict(sessions)
-        if not self.sessions:
-            raise ValueError("sessions: expected at least one TrainingSession, got none")
-        n = len(self.sessions)
-        self.fig = Figure(figsize=figsize or (3.3 * n + 4.2, 6.2), layout="constrained")
-        grid = self.fig.add_gridspec(2, n + 1, height_ratios=[1.25, 1], width_ratios=[1] * n + [1.25])
-        self.ax_loss = self.fig.add_subplot(grid[:, n])
-        self._panels = {}
-        for i, (key, session) in enumerate(self.sessions.items()):
-            ax_b, ax_n = self.fig.add_subplot(grid[0, i]), self.fig.add_subplot(grid[1, i])
-            s = session.state()
-            extent = (s["xx"].min(), s["xx"].max(), s["yy"].min(), s["yy"].max())
-            image = ax_b.imshow(s["prob"], origin="lower", extent=extent, cmap=boundary.BACKGROUND, vmin=0, vmax=1,
-                                interpolation="bilinear", aspect="equal")
-            for label, color in enumerate(boundary.POINT_COLORS):
-                pts = s["X"][s["y"] == label]
-                ax_b.scatter(pts[:, 0], pts[:, 1], s=10, c=color, edgecolors="white", linewidths=0.4)
-            ax_b.set_xticks([])
-            ax_b.set_yticks([])
-            drawn = network.draw_network(ax_n, s["layer_sizes"], s["weights"][0::2], weight_limit=self.WEIGHT_LIMIT,
-                                         max_width=5.0)
-            (line,) = self.ax_loss.plot([], [], color=self.COLORS.get(session.backend, "k"), lw=2 if i == 0 else 1.2,
-                                        ls="-" if i == 0 else "--", label=f"{key} ({session.device})")
-            self._panels[key] = {"boundary": ax_b, "image": image, "contour": None, "edges": drawn["edge_lines"],
-                                 "loss": line}
-        self.ax_loss.set_yscale("log")
-        self.ax_loss.set_xlabel("optimizer steps")
-        self.ax_loss.set_ylabel("loss on all points (binary cross-entropy)")
-        self.ax_loss.grid(alpha=0.3, which="both")
-        self.ax_loss.legend(loc="upper right", fontsize=9)
-        self.update()
-
-    def update(self):
-        """Redraw every session's current state into the existing artists; returns the Figure."""
-        longest, low, high = 1, np.inf, 0.0
-        for key, session in self.sessions.items():
-            panel, s = self._panels[key], session.state()
-            panel["image"].set_data(s["prob"])
-            if panel["contour"] is not None:
-                panel["contour"].remove()
-                panel["contour"] = None
-            if s["prob"].min() < 0.5 < s["prob"].max():
-                panel["contour"] = panel["boundary"].contour(s["xx"], s["yy"], s["prob"], levels=[0.5], colors="k",
-                                                             linewidths=1.3)
-            edges = network.network_edges(s["layer_sizes"], s["weights"][0::2], weight_limit=self.WEIGHT_LIMIT,
-                                          max_width=5.0)
-            for line, edge in zip(panel["edges"], edges):
-                line.set_color(edge["color"])
-                line.set_linewidth(edge["width"])
-                line.set_linestyle(edge["linestyle"])
-            panel["loss"].set_data(np.arange(len(s["loss"])), s["loss"])
-            panel["boundary"].set_title(f"{key}: step {s['steps']}, epoch {s['epoch']:.1f}\n"
-                                        f"loss {s['loss'][-1]:.3f}, accuracy {s['accuracy'][-1]:.0%}", fontsize=9)
-            longest = max(longest, len(s["loss"]))
-            low, high = min(low, s["loss"].min()), max(high, s["loss"].max())
-        self.ax_loss.set_xlim(0, max(10, longest - 1))
-        self.ax_loss.set_ylim(max(low, 1e-4) / 1.5, high * 1.5)
-        return self.fig

@@ -21,7 +21,7 @@ tools of :mod:`nnlib.accumulation`: ``tracemalloc``'s peak for NumPy, the bytes 
 PyTorch on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU.
 
 :func:`sweep` measures every implementation along the batch-size axis, :func:`crossovers` finds where
-one overtakes another, and :func:`plot_speed` draws both (the widget's figure).
+one overtakes another; :class:`nnlib.plots.speed.SpeedPlot` draws both (the widget in ``07``).
 """
 import contextlib
 import time
@@ -29,7 +29,6 @@ from functools import lru_cache
 from typing import Callable, NamedTuple
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from . import _validation as v
 from . import accumulation as acc
@@ -43,8 +42,6 @@ BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 BUDGET, MIN_REPEATS, MAX_REPEATS = 0.02, 3, 50
 CPU_IMPLEMENTATIONS = ("nnlib numpy", "nnlib torch", "plain torch")
 CUDA_IMPLEMENTATIONS = ("nnlib torch (cuda)", "plain torch (cuda)")
-COLORS = {"nnlib numpy": "#1f77b4", "nnlib torch": "#ff7f0e", "plain torch": "#7f7f7f",
-          "nnlib torch (cuda)": "#2ca02c", "plain torch (cuda)": "#9467bd"}
 MEMORY_KIND = {"nnlib numpy": "tracemalloc peak", "nnlib torch": "autograd saved", "plain torch": "autograd saved",
                "nnlib torch (cuda)": "CUDA max allocated", "plain torch (cuda)": "CUDA max allocated"}
 
@@ -205,9 +202,10 @@ def measure(implementation, batch_size, width, accumulation_steps=1, budget=BUDG
     step = training_step(implementation, batch_size, width, accumulation_steps)
     with cpu_threads(threads):
         times = time_steps(step.run, step.device, budget)
+        memory = int(step.memory())
     return {"implementation": implementation, "batch_size": batch_size, "width": width,
             "accumulation_steps": accumulation_steps, "seconds": min(times), "repeats": len(times),
-            "memory": int(step.memory()), "rows": -(-batch_size // accumulation_steps), "threads": threads}
+            "memory": memory, "rows": -(-batch_size // accumulation_steps), "threads": threads}
 
 
 def sweep(width, accumulation_steps=1, batch_sizes=BATCH_SIZES, names=None, budget=BUDGET, threads=1):
@@ -275,54 +273,3 @@ def lead_changes(result):
                               result["seconds"][after][i:i + 2])
         changes.append((crossing[0][0] if crossing else float(result["batch_sizes"][i + 1]), before, after))
     return changes
-
-
-# ------------------------------------------------------------------------------- drawing
-def plot_speed(result, batch_size=64, fig=None):
-    """Time per step (left, log-log) and memory of one step (right) against the batch size.
-
-    ``batch_size`` (one of the sweep's) is marked; every change of the fastest implementation is marked
-    with a dotted line and its batch size. Draws into ``fig`` when given (cleared), else a new Figure.
-    """
-    sizes = result["batch_sizes"]
-    if batch_size not in sizes.tolist():
-        raise ValueError(f"batch_size: expected one of the measured sizes {sizes.tolist()}, got {batch_size!r}")
-    i = sizes.tolist().index(batch_size)
-    if fig is None:
-        fig = Figure(figsize=(10, 4.2), layout="constrained")
-    else:
-        fig.clear()
-    ax_time, ax_mem = fig.subplots(1, 2, width_ratios=[1.4, 1])
-    for name, seconds in result["seconds"].items():
-        color = COLORS.get(name, "k")
-        ax_time.loglog(sizes, seconds * 1e3, "-o", ms=3.5, color=color, label=name)
-        ax_time.plot([batch_size], [seconds[i] * 1e3], "o", ms=11, mfc="none", mew=2, color=color)
-        mem = result["memory"][name] / 1e6
-        ax_mem.loglog(sizes, np.maximum(mem, 1e-4), "-o", ms=3.5, color=color, label=f"{name}: {MEMORY_KIND[name]}")
-        ax_mem.plot([batch_size], [max(mem[i], 1e-4)], "o", ms=11, mfc="none", mew=2, color=color)
-    for crossing, before, after in lead_changes(result):
-        ax_time.axvline(crossing, color="k", ls=":", lw=1.2)
-        ax_time.annotate(f"{after}\nfaster from ≈{crossing:.0f}", (crossing, 0.02), xycoords=("data", "axes fraction"),
-                         xytext=(4, 0), textcoords="offset points", fontsize=8, va="bottom")
-    for ax in (ax_time, ax_mem):
-        ax.axvline(batch_size, color="0.6", lw=1)
-        ax.set_xlabel("batch size (rows per step)")
-        ax.grid(alpha=0.3, which="both")
-    ax_time.set_ylabel("time per training step (ms)")
-    ax_time.legend(fontsize=8, loc="upper left")
-    ax_mem.set_ylabel("memory of one micro-batch pass (MB)")
-    ax_mem.legend(fontsize=7, loc="upper left")
-    at = {name: seconds[i] for name, seconds in result["seconds"].items()}
-    fastest = min(at, key=at.get)
-    ax_time.set_title(f"width {result['width']}, k = {result['accumulation_steps']}, batch {batch_size}: "
-                      f"fastest {fastest} {at[fastest] * 1e3:.2f} ms", fontsize=10)
-    ax_mem.set_title(f"micro-batches of ≤ {-(-batch_size // result['accumulation_steps'])} rows", fontsize=10)
-    return fig
-
-
-def show_speed(batch_size=64, width=128, accumulation_steps=1, fig=None):
-    """Slider callback: measure (or take from the cache) the sweep for ``width`` and ``k``, draw it at ``batch_size``."""
-    result = sweep(width, accumulation_steps)
-    if batch_size not in result["batch_sizes"].tolist():
-        raise ValueError(f"batch_size: expected one of {result['batch_sizes'].tolist()}, got {batch_size!r}")
-    return plot_speed(result, batch_size, fig)

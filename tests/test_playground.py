@@ -1,7 +1,9 @@
-"""nnlib.playground: a session trains the way fit does, both backends draw the same picture, the view updates in place."""
+"""nnlib.playground, its plot and its player: a session trains the way fit does, both backends draw the same
+picture, the plot updates in place, play trains until pause."""
+import time
+
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
 import nnlib
 from nnlib import accumulation as acc
@@ -71,20 +73,66 @@ def test_state_holds_what_the_plot_needs():
     assert s["X"].shape == (30, 2) and s["backend"] == "numpy" and s["device"] == "cpu"
 
 
-def test_the_view_updates_its_artists_in_place():
-    sessions = pg.paired_sessions(n_samples=40, resolution=10)
-    view = pg.PlaygroundView(sessions)
-    assert isinstance(view.fig, Figure)
-    axes = list(view.fig.axes)
-    image = view._panels["numpy"]["image"]
-    before = image.get_array().copy()
+def test_paired_sessions_start_every_backend_from_the_first_ones_weights():
+    weights = [w * 2 for w in pg.TrainingSession().initial_weights]
+    sessions = pg.paired_sessions(backends=("torch", "numpy"), weights=weights, n_samples=20)
+    assert list(sessions) == ["torch", "numpy"] and sessions["torch"].model.device == "cpu"
     for session in sessions.values():
-        session.step(20)
-    assert view.update() is view.fig and view.fig.axes == axes  # no new Figure, no new axes
+        assert acc.max_difference(session.initial_weights, weights) == 0
+
+
+def test_the_playground_plot_updates_its_artists_in_place():
+    from nnlib.plots.playground import PlaygroundPlot
+
+    plot = PlaygroundPlot(n_samples=40, resolution=10)
+    fig = plot.figure()
+    axes, image = list(fig.axes), plot.panels["numpy"]["image"]
+    before = image.get_array().copy()
+    plot.png()
+    plot.advance(20)
+    plot.update()
+    assert plot.fig is fig and fig.axes == axes  # no new Figure, no new axes
     assert not np.allclose(image.get_array(), before)
-    assert len(view._panels["torch"]["loss"].get_xdata()) == 21
-    assert len(view._panels["numpy"]["edges"]) == 2 * 4 + 4 * 4 + 4 * 1
-    assert "step 20" in view._panels["torch"]["boundary"].get_title()
+    assert len(plot.panels["torch"]["loss"].get_xdata()) == 21
+    assert len(plot.panels["numpy"]["edges"]) == 2 * 4 + 4 * 4 + 4 * 1
+    assert "step 20" in plot.panels["torch"]["readout"].get_text()
+    assert "max |difference| = " in plot.caption.get_text()
+    plot.update(learning_rate=0.1)  # a new setting: the sessions start over, in the same figure
+    assert plot.fig is fig and plot.sessions["numpy"].steps == 0
+    plot.update(learning_rate=0.1, width=3, backend="numpy")  # another shape: a new figure, one column
+    assert plot.fig is not fig and list(plot.panels) == ["numpy"]
+    assert len(plot.panels["numpy"]["edges"]) == 2 * 3 + 3 * 3 + 3 * 1
+
+
+def test_the_player_trains_on_play_and_stops_on_pause():
+    from nnlib.player import playground
+    from nnlib.plots.playground import PlaygroundPlot
+    from ipywidgets import IntSlider
+
+    widget = playground(PlaygroundPlot(n_samples=40, resolution=8), steps_per_frame=3,
+                        width=IntSlider(value=4, min=1, max=8), backend="numpy")
+    session = widget.plot.sessions["numpy"]
+    first = widget.live.image.value
+    widget.step_button.click()
+    widget.wait()
+    assert session.steps == 3 and widget.live.image.value != first
+    widget.play.value = True
+    for _ in range(200):
+        if session.steps >= 12:
+            break
+        time.sleep(0.02)
+    assert widget.play.description == "⏸ pause"
+    assert widget.pause()
+    stopped = session.steps
+    assert stopped >= 12 and stopped % 3 == 0
+    time.sleep(0.3)
+    assert session.steps == stopped  # paused means paused
+    widget.reset_button.click()
+    widget.wait()
+    assert widget.plot.sessions["numpy"].steps == 0
+    widget.live.controls["width"].value = 5  # a setting starts over with the new network
+    widget.wait()
+    assert widget.plot.sessions["numpy"].hidden == (5, 5)
 
 
 def test_bad_settings_are_named():
@@ -100,5 +148,5 @@ def test_bad_settings_are_named():
         pg.TrainingSession(optimizer="rmsprop")
     with pytest.raises(TypeError, match="n: expected a positive integer"):
         pg.TrainingSession().step(1.5)
-    with pytest.raises(ValueError, match="sessions: expected at least one"):
-        pg.PlaygroundView({})
+    with pytest.raises(ValueError, match="backends: expected at least one"):
+        pg.paired_sessions(backends=())

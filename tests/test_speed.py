@@ -114,15 +114,34 @@ def test_lead_changes_name_who_overtakes_whom():
     assert 2 < batch < 4
 
 
-def test_plot_speed_marks_the_batch_size_and_the_crossover():
-    fig = speed.plot_speed(SYNTHETIC, batch_size=4)
+def test_speed_plot_marks_the_batch_size_and_the_crossover():
+    from nnlib.plots.speed import SpeedPlot, plot_speed
+
+    fig = plot_speed(batch_size=4, width=64, measure=lambda width, k: SYNTHETIC, names=("nnlib numpy", "nnlib torch"))
     assert isinstance(fig, Figure)
     ax_time, ax_mem = fig.axes
-    assert "batch 4" in ax_time.get_title() and "fastest nnlib torch 0.30 ms" in ax_time.get_title()
-    assert any("faster from" in t.get_text() for t in ax_time.texts)
-    assert speed.plot_speed(SYNTHETIC, batch_size=8, fig=fig) is fig and len(fig.axes) == 2  # redrawn in place
-    with pytest.raises(ValueError, match=r"batch_size: expected one of the measured sizes \[1, 2, 4, 8, 16\], got 3"):
-        speed.plot_speed(SYNTHETIC, batch_size=3)
+    texts = [t.get_text() for t in ax_time.texts if t.get_visible()]
+    assert any("batch 4" in t and "nnlib torch: 0.3 ms  ← fastest" in t for t in texts)
+    assert any("nnlib torch faster from ≈3 rows" in t for t in texts)  # the crossover at sqrt(2 * 4)
+    line = next(l for l in ax_time.lines if l.get_label() == "nnlib numpy")
+    assert list(line.get_ydata()) == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.6])  # ms
+
+
+def test_speed_plot_moves_in_place_and_measures_once_per_setting():
+    from nnlib.plots.speed import SpeedPlot
+
+    asked = []
+    plot = SpeedPlot(measure=lambda width, k: asked.append((width, k)) or SYNTHETIC,
+                     names=("nnlib numpy", "nnlib torch"))
+    fig = plot.figure(batch_size=2)
+    plot.png()
+    plot.update(batch_size=16)  # only the marks move
+    assert plot.fig is fig and not fig.stale
+    mark = plot.marks["nnlib numpy", "time"]
+    assert list(mark.get_xdata()) == [16] and list(mark.get_ydata()) == pytest.approx([1.6])
+    plot.update(batch_size=3)  # not measured: the next size up is marked
+    assert list(mark.get_xdata()) == [4]
+    assert asked == [(32, 1), (32, 1), (32, 1)]  # the plot asks; nnlib.speed.sweep's cache answers
 
 
 def test_bad_settings_are_named():
