@@ -39,7 +39,7 @@ LEARNING_RATE = 0.01
 #: the batch sizes a sweep measures (powers of two: even steps on the plot's log axis)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 #: seconds spent timing one setting (after its warm-up step), and the fewest timed steps
-BUDGET, MIN_REPEATS, MAX_REPEATS = 0.02, 3, 50
+BUDGET, MIN_REPEATS, MAX_REPEATS = 0.01, 3, 50
 CPU_IMPLEMENTATIONS = ("nnlib numpy", "nnlib torch", "plain torch")
 CUDA_IMPLEMENTATIONS = ("nnlib torch (cuda)", "plain torch (cuda)")
 MEMORY_KIND = {"nnlib numpy": "tracemalloc peak", "nnlib torch": "autograd saved", "plain torch": "autograd saved",
