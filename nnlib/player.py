@@ -29,20 +29,21 @@ class PlayerWidget(ipywidgets.VBox):
     controls : dict
         As for :func:`nnlib.widgets.live`.
     steps_per_frame : int
-        Training steps between two frames while playing (and per press of "step").
+        Training steps between two frames while playing ("step" takes one).
     frame_seconds : float
         The shortest time between two frames while playing.
     """
 
-    def __init__(self, plot, controls, steps_per_frame=5, frame_seconds=0.08):
+    def __init__(self, plot, controls, steps_per_frame=10, frame_seconds=0.08):
         self.live = widgets.LiveWidget(plot, controls)
         self.plot, self.steps_per_frame, self.frame_seconds = plot, steps_per_frame, frame_seconds
-        self.play = ipywidgets.ToggleButton(value=False, description="▶ play", tooltip="train and redraw, frame by frame")
-        self.step_button = ipywidgets.Button(description=f"step ×{steps_per_frame}", tooltip="a few steps, then stop")
-        self.reset_button = ipywidgets.Button(description="⟲ reset", tooltip="back to the initial weights")
+        self.play = ipywidgets.ToggleButton(value=False, description="play", icon="play",
+                                            tooltip=f"train {steps_per_frame} steps per frame until pause")
+        self.step_button = ipywidgets.Button(description="step", icon="step-forward", tooltip="one optimizer step")
+        self.reset_button = ipywidgets.Button(description="reset", icon="undo", tooltip="back to the initial weights")
         self._thread = None
         self.play.observe(self._toggled, names="value")
-        self.step_button.on_click(lambda _: self.request(self._advance, self.steps_per_frame))
+        self.step_button.on_click(lambda _: self.request(self._advance, 1))
         self.reset_button.on_click(lambda _: self.request(self._reset))
         buttons = ipywidgets.HBox([self.play, self.step_button, self.reset_button])
         super().__init__(children=[buttons, self.live])
@@ -63,7 +64,7 @@ class PlayerWidget(ipywidgets.VBox):
 
     # --- play / pause
     def _toggled(self, change):
-        self.play.description = "⏸ pause" if change["new"] else "▶ play"
+        self.play.description, self.play.icon = ("pause", "pause") if change["new"] else ("play", "play")
         if change["new"] and (self._thread is None or not self._thread.is_alive()):
             self._thread = threading.Thread(target=self._run, name="nnlib-player", daemon=True)
             self._thread.start()
@@ -90,7 +91,7 @@ class PlayerWidget(ipywidgets.VBox):
         return f"{type(self).__name__}({self.live!r})"
 
 
-def playground(plot=None, steps_per_frame=5, **controls):
+def playground(plot=None, steps_per_frame=10, **controls):
     """The playground widget: ``controls`` for :class:`~nnlib.plots.playground.PlaygroundPlot`'s settings
     (sliders, dropdowns, ``backend_control()``; plain values are fixed), with play, pause, step and reset."""
     if plot is None:

@@ -319,3 +319,67 @@ def test_solution_runs_and_every_check_passes(name, lab, browser):
         verdicts = _check_lines(page)
         assert verdicts, f"{name}: no exercise check printed a verdict"
         assert all(v.startswith("✅") for v in verdicts), f"{name}: checks that did not pass: {verdicts}"
+
+
+# ------------------------------------------------------------------------------- issue 12: speed widget, playground
+def _cell_output(page, marker):
+    """The output area of the (first) code cell whose source contains ``marker``."""
+    cell = page.locator(f"{PANEL} .jp-CodeCell").filter(has=page.locator(".jp-InputArea", has_text=marker)).first
+    return cell.locator(".jp-OutputArea")
+
+
+def _wait_for_image(area, timeout_s=60):
+    for _ in range(timeout_s * 4):
+        src = _image_of(area)
+        if src:
+            return src
+        area.page.wait_for_timeout(250)
+    raise AssertionError(f"no image in the widget's output: {area.text_content()[:300]}")
+
+
+def _wait_for_change(area, before, timeout_s=30):
+    for _ in range(timeout_s * 4):
+        area.page.wait_for_timeout(250)
+        after = _image_of(area)
+        if after and after != before:
+            return after
+    return None
+
+
+def test_speed_widget_measures_and_redraws(lab, browser):
+    """07's speed widget shows its measured plot, and a new layer width measures and draws a new one."""
+    with _ran_without_errors(lab, browser, "07_gradient_accumulation.ipynb") as page:
+        area = _cell_output(page, "SpeedPlot()")
+        area.scroll_into_view_if_needed()
+        first = _wait_for_image(area)
+        width_px = area.evaluate("a => { const i = a.querySelectorAll('img'); return i[i.length - 1].naturalWidth; }")
+        assert width_px > 600, f"the speed plot is missing or empty ({width_px} pixels wide)"
+        width = area.locator(".widget-slider, .widget-hslider").filter(has_text="layer width").locator(".noUi-handle")
+        width.focus()
+        page.keyboard.press("ArrowRight")  # 32 -> 64 units: a sweep measured now, then drawn
+        assert _wait_for_change(area, first, timeout_s=60), "moving the layer width did not redraw the speed plot"
+
+
+def test_playground_play_changes_the_boundary_over_time(lab, browser):
+    """09's play button trains: the picture changes frame after frame until pause, then stays."""
+    with _ran_without_errors(lab, browser, "09_playground.ipynb") as page:
+        area = _cell_output(page, "playground(dataset=")
+        area.scroll_into_view_if_needed()
+        before = _wait_for_image(area)
+        toggle = area.locator("button[title^='train ']")  # play / pause (its tooltip: train N steps per frame)
+        assert toggle.text_content().strip().endswith("play")
+        toggle.click()
+        frames = []
+        for _ in range(3):  # three different pictures in a row: it keeps training, not just one redraw
+            frame = _wait_for_change(area, frames[-1] if frames else before)
+            assert frame, f"the picture stopped changing after {len(frames)} frames of play"
+            frames.append(frame)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        area.screenshot(path=str(SHOTS / "09_playground_playing.png"))
+        assert toggle.text_content().strip().endswith("pause")
+        toggle.click()
+        area.locator("button[title^='train ']", has_text="play").wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)  # a frame asked for before the pause may still arrive
+        paused = _image_of(area)
+        page.wait_for_timeout(1500)
+        assert _image_of(area) == paused, "the picture kept changing after pause"
