@@ -150,3 +150,13 @@ def test_bad_settings_are_named():
         pg.TrainingSession().step(1.5)
     with pytest.raises(ValueError, match="backends: expected at least one"):
         pg.paired_sessions(backends=())
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_cuda_session_draws_the_same_boundary_as_numpy():
+    sessions = pg.paired_sessions(backends=("numpy", "cuda"), dataset="moons")
+    assert sessions["cuda"].device.startswith("cuda")
+    for session in sessions.values():
+        session.step(50)
+    assert pg.compare(sessions["numpy"], sessions["cuda"])["probability"] < 1e-9

@@ -153,3 +153,15 @@ def test_bad_settings_are_named():
         speed.training_step("nnlib numpy", 4, 8.5)
     with pytest.raises(ValueError, match="accumulation_steps: expected at most the largest batch size 4"):
         speed.sweep(8, accumulation_steps=8, batch_sizes=(1, 2, 4))
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("name", speed.CUDA_IMPLEMENTATIONS)
+def test_cuda_steps_are_real_steps_measured_with_the_gpu_allocator(name):
+    before, full = _one_step(name, 1)
+    _, accumulated = _one_step(name, 4)
+    assert acc.max_difference(before, full) > 1e-4 and acc.max_difference(full, accumulated) < 1e-5
+    result = speed.measure(name, 64, 32, 2)
+    assert result["seconds"] > 0 and result["memory"] > 0
+    assert name in speed.implementations()
