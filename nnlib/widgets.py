@@ -48,8 +48,9 @@ class LiveWidget(ipywidgets.VBox):
         self.controls = {k: c for k, c in controls.items() if isinstance(c, ipywidgets.ValueWidget)}
         self.fixed = {k: c for k, c in controls.items() if k not in self.controls}
         self.threaded = threaded
-        #: moves seen, frames drawn, and how long each frame took (s), for tests and the benchmark
-        self.moves, self.frames, self.draw_seconds = 0, 0, []
+        #: moves seen, frames drawn, how long each frame took (s) and when the last one was ready
+        #: (``time.perf_counter()``), for tests and the benchmark
+        self.moves, self.frames, self.draw_seconds, self.last_frame_at = 0, 0, [], None
         self._lock = threading.Lock()
         self._wanted = None  # the newest values not drawn yet
         self._busy = False
@@ -91,15 +92,15 @@ class LiveWidget(ipywidgets.VBox):
     def _draw(self, values):
         start = time.perf_counter()
         try:
-            self.plot.update(**values)
-            self.image.value = self.plot.png()
+            self.image.value = self.plot.redraw(**values)
             self.error.layout.display = "none"
         except Exception:  # a widget must show what went wrong, not go silent
             message = traceback.format_exc(limit=-3)
             self.error.value = f"<pre style='color:#b00'>{_escape(message)}</pre>"
             self.error.layout.display = None
         self.frames += 1
-        self.draw_seconds.append(time.perf_counter() - start)
+        self.last_frame_at = time.perf_counter()
+        self.draw_seconds.append(self.last_frame_at - start)
 
     def wait(self, timeout=30.0):
         """Block until every recorded move is drawn (for tests and scripts; a notebook never needs it)."""
