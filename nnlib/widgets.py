@@ -30,7 +30,9 @@ def backend_control(value="numpy", description="backend"):
 
 
 class LiveWidget(ipywidgets.VBox):
-    """The controls, then the plot's image (and an error line when drawing fails).
+    """The controls, then the plot's image, a status line repeating the plot's caption (which backend
+    computed, their largest difference: as text for screen readers and the browser test), and an error
+    line when drawing fails.
 
     Parameters
     ----------
@@ -57,7 +59,9 @@ class LiveWidget(ipywidgets.VBox):
         self.error = ipywidgets.HTML(layout={"display": "none"})
         plot.figure(**self.values())
         self.image = ipywidgets.Image(value=plot.png(), format="png", layout={"width": "auto"})
-        super().__init__(children=[*self.controls.values(), self.image, self.error],
+        self.status = ipywidgets.HTML(self._status_text())
+        self.status.add_class("nnlib-status")
+        super().__init__(children=[*self.controls.values(), self.image, self.status, self.error],
                          layout={"align_items": "flex-start"})
         self.add_class("nnlib-live")
         for control in self.controls.values():
@@ -93,6 +97,7 @@ class LiveWidget(ipywidgets.VBox):
         start = time.perf_counter()
         try:
             self.image.value = self.plot.redraw(**values)
+            self.status.value = self._status_text()
             self.error.layout.display = "none"
         except Exception:  # a widget must show what went wrong, not go silent
             message = traceback.format_exc(limit=-3)
@@ -101,6 +106,11 @@ class LiveWidget(ipywidgets.VBox):
         self.frames += 1
         self.last_frame_at = time.perf_counter()
         self.draw_seconds.append(self.last_frame_at - start)
+
+    def _status_text(self):
+        caption = getattr(self.plot, "caption", None)
+        text = caption.get_text() if hasattr(caption, "get_text") else ""
+        return f"<small style='color:#555'>{_escape(text)}</small>" if text else ""
 
     def wait(self, timeout=30.0):
         """Block until every recorded move is drawn (for tests and scripts; a notebook never needs it)."""

@@ -579,7 +579,7 @@ class OutlierFitsPlot(LivePlot):
             w, b0 = next(iter(fits[name].values()))
             shown.append(f"{LABELS[name]} fit: slope {w:.2f}, intercept {b0:.2f}")
         self.readout.set_text("\n".join(shown))
-        self.set_title(self.ax, f"one point moved up by {outlier_shift:g}")
+        self.set_title(self.ax, f"one point moved up by {outlier_shift:g}, Huber δ = {delta:g}")
         self.caption.set_text(backend_caption({b: [np.array(fits[n][b]) for n in fits] for b in fits["mse"]}))
 
 
