@@ -187,6 +187,7 @@ class MemoryPlot(LivePlot):
         ax.legend(loc="upper left", fontsize=9)
         ax.set_title(" ", fontsize=10)
         self.live(ax.title)
+        self.caption = caption_text(self, ax, y=0.4)
 
     def update(self, k=4, backend="numpy"):
         table, at = self.table, memory_at(self.table, k)
@@ -203,6 +204,13 @@ class MemoryPlot(LivePlot):
                  "cuda": f"CUDA peak {at['cuda_peak'] / MB:.2f} MB"}
         self.set_title(self.ax, f"N = {table['batch_size']} rows, k = {k} micro-batches of ≤ {at['rows']} rows: "
                                 + ", ".join(parts[b] for b in chosen_backends(backend)))
+        measured = {"numpy": at["numpy_peak"], "torch": at["torch_saved"], "cuda": at["cuda_peak"]}
+        shown = chosen_backends(backend)
+        if len(shown) == 1:
+            self.caption.set_text(f"measured for nnlib's {Backend(shown[0]).label}")
+        else:  # different quantities (a peak vs what autograd saved): their gap, not round-off
+            gap = abs(measured["numpy"] - measured["torch"]) / MB
+            self.caption.set_text(f"NumPy vs PyTorch (cpu) at k = {k}: max |difference| = {gap:.2f} MB")
 
 
 def plot_memory(table, k=4, backend="both"):

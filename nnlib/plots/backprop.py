@@ -423,8 +423,8 @@ class BackpropStepPlot(LivePlot):
 
     def update(self, step=0, backend="numpy"):
         ax, ax_text = self.ax, self.ax_text
-        ax.cla()
-        ax_text.cla()
+        self.empty(ax)
+        self.empty(ax_text)
         steps = _steps(LEARNING_RATE)
         if not 0 <= int(step) < len(steps):
             raise ValueError(f"step: expected 0..{len(steps) - 1}, got {step}")

@@ -87,7 +87,7 @@ class LayerShapesPlot(LivePlot):
     def update(self, batch_size=4, n_inputs=3, n_neurons=2):
         shapes = layer_shapes(batch_size, n_inputs, n_neurons)
         ax = self.ax
-        ax.cla()
+        self.empty(ax)  # the number of blocks changes: draw them again
         top, gap = 0.0, 1.2
         x = _block(ax, 0, top, batch_size, n_inputs, COLORS["X"], f"X\n{shapes['X']}", highlight_row=0)
         ax.text(x + gap / 2, top - batch_size / 2, "@", ha="center", va="center", fontsize=20)

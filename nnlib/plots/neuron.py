@@ -243,7 +243,7 @@ class WeightedSumPlot(LivePlot):
         results = compute(backend, lambda b: neuron_output(self.x[None, :], w, backend=b))
         y = float(next(iter(results.values()))[0])
         left = self.left
-        left.cla()  # the diagram's widths, colours and labels all change: draw it again
+        self.empty(left)  # the diagram's widths, colours and labels all change: draw it again
         draw_network(left, [self.x.size, 1], [w[None, :]], node_values=[self.x, [y]],
                      node_labels=[[f"x{i}" for i in self.subscripts], ["y"]],
                      edge_labels="weights", weight_limit=WEIGHT_LIMIT, label_position=0.35, layer_gap=2.4)
