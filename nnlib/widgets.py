@@ -9,6 +9,7 @@ Stale moves never queue: the controls only record their latest values; one backg
 and when it finishes a frame it draws the newest values, skipping every move that arrived meanwhile
 ("latest wins"). The first frame is drawn before ``live`` returns, so an executed notebook stores it.
 """
+import re
 import threading
 import time
 import traceback
@@ -126,6 +127,23 @@ class LiveWidget(ipywidgets.VBox):
         # nbval compares this text: the plot's name and its values, never the image bytes
         shown = ", ".join(f"{k}={v!r}" for k, v in self.values().items() if isinstance(v, (int, float, str)))
         return f"{type(self.plot).__name__}({shown})"
+
+
+def compare_backends(plot, bound=1e-12, **values):
+    """One line for a compared notebook cell: does the plot's "both" agree to within ``bound``?
+
+    Draws ``plot`` at ``values`` with ``backend="both"`` and reads the largest difference from its
+    caption. The exact difference is round-off that differs between machines, so a notebook stores the
+    comparison with the bound, never the digits.
+    """
+    plot.figure(**values, backend="both")
+    caption = plot.caption.get_text()
+    found = re.search(r"max \|difference\| = (\d[-+.e\d]*)", caption)
+    if found is None:
+        raise ValueError(f"plot: {type(plot).__name__}'s caption shows no difference: {caption!r}")
+    difference = float(found.group(1))
+    verdict = f"< {bound:g}" if difference < bound else f"= {difference:.2g}, more than {bound:g}"
+    return f"{type(plot).__name__}: {caption[:found.start()]}max |difference| {verdict}"
 
 
 def _escape(text):

@@ -112,19 +112,39 @@ def _moves(start, sliders):
             yield {**start, name: value}
 
 
-def time_widget(factory, start, sliders, rounds=1):
-    """Seconds per move (update + PNG) over every slider's steps, ``rounds`` times."""
+def time_widget(factory, start, sliders, rounds=1, paired=False):
+    """Seconds per move (update + PNG) over every slider's steps, ``rounds`` times.
+
+    With ``paired``, each move is also drawn the way ``interact`` + ``%matplotlib inline`` did it, a
+    new Figure per move saved as a PNG with ``bbox_inches="tight"`` (same plotting code), right
+    after the live move: returns (live seconds, new-figure seconds).
+    """
     plot = factory()
     plot.figure(**start)
     plot.png()
-    seconds = []
+    seconds, fresh = [], []
     for _ in range(rounds):
         plot.redraw(**start)
         for values in _moves(start, sliders):
             t0 = time.perf_counter()
             plot.redraw(**values)
             seconds.append(time.perf_counter() - t0)
-    return seconds
+            if paired:
+                t0 = time.perf_counter()
+                _new_figure_png(plot, values)
+                fresh.append(time.perf_counter() - t0)
+    return (seconds, fresh) if paired else seconds
+
+
+def _new_figure_png(plot, values):
+    """What a move cost before: a new Figure, drawn and saved as the inline backend saves it."""
+    import io
+
+    live_state = plot.fig, plot._background, plot._animated
+    try:
+        plot.figure(**values).savefig(io.BytesIO(), format="png", bbox_inches="tight")
+    finally:
+        plot.fig, plot._background, plot._animated = live_state
 
 
 def drag(factory, start, sliders, interval=0.04):
@@ -150,14 +170,16 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=2, help="times each slider is stepped through (default 2)")
     parser.add_argument("--only", default="", help="only widgets whose notebook or name contains this")
     parser.add_argument("--drag", action="store_true", help="also drag each widget's first slider live")
+    parser.add_argument("--paired", action="store_true",
+                        help="also time a new Figure per move (interact + inline), interleaved, and print the ratio")
     args = parser.parse_args(argv)
     import matplotlib
 
     matplotlib.use("Agg")
-    rows = []
+    rows, ratios = [], []
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (timings grow with the load)")
-    print(f"{'nb':<3} {'widget':<24} {'moves':>5} {'median ms':>10} {'slowest ms':>11}" + (
-        "   drag: moves frames settle ms" if args.drag else ""))
+    print(f"{'nb':<3} {'widget':<24} {'moves':>5} {'median ms':>10} {'slowest ms':>11}"
+          + ("  new-figure ms  ratio" if args.paired else "") + ("   drag: moves frames settle ms" if args.drag else ""))
     for notebook, name, target, start, sliders in WIDGETS:
         if args.only and args.only not in notebook and args.only not in name:
             continue
@@ -165,10 +187,16 @@ def main(argv=None):
         if make is None:
             print(f"{notebook:<3} {name:<24} (not a live plot yet: {target})")
             continue
-        seconds = time_widget(make, start, sliders, args.rounds)
+        if args.paired:
+            seconds, fresh = time_widget(make, start, sliders, args.rounds, paired=True)
+        else:
+            seconds = time_widget(make, start, sliders, args.rounds)
         median = statistics.median(seconds)
         rows.append((notebook, name, median))
         line = f"{notebook:<3} {name:<24} {len(seconds):>5} {median * 1e3:>10.1f} {max(seconds) * 1e3:>11.1f}"
+        if args.paired:
+            ratios.append(statistics.median(fresh) / median)
+            line += f"  {statistics.median(fresh) * 1e3:>13.1f}  {ratios[-1]:>5.1f}x"
         if args.drag:
             moves, frames, settled = drag(make, start, sliders)
             line += f"   {moves:>11} {frames:>6} {settled * 1e3:>9.0f}"
@@ -182,6 +210,9 @@ def main(argv=None):
           f"(target <= {TARGET_MEDIAN * 1e3:.0f} ms): {'met' if overall <= TARGET_MEDIAN else 'NOT met'}")
     print(f"slowest widget: {worst[0]} {worst[1]}, {worst[2] * 1e3:.1f} ms median "
           f"(target <= {TARGET_WORST_WIDGET * 1e3:.0f} ms): {'met' if worst[2] <= TARGET_WORST_WIDGET else 'NOT met'}")
+    if ratios:
+        print(f"a new Figure per move (interact + inline) took {statistics.median(ratios):.1f}x as long "
+              f"(median of the widgets' paired ratios)")
     return 0
 
 

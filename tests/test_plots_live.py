@@ -219,3 +219,12 @@ def test_every_widget_redraws_in_place_and_compares_backends(notebook, name, tar
     difference = float(re.search(r"max \|difference\| = (\d[-+.e\d]*)", caption).group(1))
     # training: rounding differences grow over 1000 epochs on the XOR plateau (see training_caption)
     assert difference < (1e-3 if name == "training" else 1e-6), caption
+
+
+def test_widgets_bench_runs_and_reports_the_targets(capsys):
+    # a smoke run: what it prints, never how fast (speed is not asserted in unit tests)
+    assert widgets_bench.main(["--only", "wave", "--rounds", "1", "--paired", "--drag"]) == 0
+    out = capsys.readouterr().out
+    assert "00  wave" in out and "(target <= 50 ms)" in out and "(target <= 100 ms)" in out
+    assert "paired ratios" in out
+    assert widgets_bench.main(["--only", "no such widget"]) == 1
