@@ -9,6 +9,7 @@ Stale moves never queue: the controls only record their latest values; one backg
 and when it finishes a frame it draws the newest values, skipping every move that arrived meanwhile
 ("latest wins"). The first frame is drawn before ``live`` returns, so an executed notebook stores it.
 """
+import re
 import threading
 import time
 import traceback
@@ -30,7 +31,9 @@ def backend_control(value="numpy", description="backend"):
 
 
 class LiveWidget(ipywidgets.VBox):
-    """The controls, then the plot's image (and an error line when drawing fails).
+    """The controls, then the plot's image, a status line repeating the plot's caption (which backend
+    computed, their largest difference: as text for screen readers and the browser test), and an error
+    line when drawing fails.
 
     Parameters
     ----------
@@ -48,15 +51,18 @@ class LiveWidget(ipywidgets.VBox):
         self.controls = {k: c for k, c in controls.items() if isinstance(c, ipywidgets.ValueWidget)}
         self.fixed = {k: c for k, c in controls.items() if k not in self.controls}
         self.threaded = threaded
-        #: moves seen, frames drawn, and how long each frame took (s), for tests and the benchmark
-        self.moves, self.frames, self.draw_seconds = 0, 0, []
+        #: moves seen, frames drawn, how long each frame took (s) and when the last one was ready
+        #: (``time.perf_counter()``), for tests and the benchmark
+        self.moves, self.frames, self.draw_seconds, self.last_frame_at = 0, 0, [], None
         self._lock = threading.Lock()
         self._wanted = None  # the newest values not drawn yet
         self._busy = False
         self.error = ipywidgets.HTML(layout={"display": "none"})
         plot.figure(**self.values())
         self.image = ipywidgets.Image(value=plot.png(), format="png", layout={"width": "auto"})
-        super().__init__(children=[*self.controls.values(), self.image, self.error],
+        self.status = ipywidgets.HTML(self._status_text())
+        self.status.add_class("nnlib-status")
+        super().__init__(children=[*self.controls.values(), self.image, self.status, self.error],
                          layout={"align_items": "flex-start"})
         self.add_class("nnlib-live")
         for control in self.controls.values():
@@ -91,15 +97,21 @@ class LiveWidget(ipywidgets.VBox):
     def _draw(self, values):
         start = time.perf_counter()
         try:
-            self.plot.update(**values)
-            self.image.value = self.plot.png()
+            self.image.value = self.plot.redraw(**values)
+            self.status.value = self._status_text()
             self.error.layout.display = "none"
         except Exception:  # a widget must show what went wrong, not go silent
             message = traceback.format_exc(limit=-3)
             self.error.value = f"<pre style='color:#b00'>{_escape(message)}</pre>"
             self.error.layout.display = None
         self.frames += 1
-        self.draw_seconds.append(time.perf_counter() - start)
+        self.last_frame_at = time.perf_counter()
+        self.draw_seconds.append(self.last_frame_at - start)
+
+    def _status_text(self):
+        caption = getattr(self.plot, "caption", None)
+        text = caption.get_text() if hasattr(caption, "get_text") else ""
+        return f"<small style='color:#555'>{_escape(text)}</small>" if text else ""
 
     def wait(self, timeout=30.0):
         """Block until every recorded move is drawn (for tests and scripts; a notebook never needs it)."""
@@ -115,6 +127,23 @@ class LiveWidget(ipywidgets.VBox):
         # nbval compares this text: the plot's name and its values, never the image bytes
         shown = ", ".join(f"{k}={v!r}" for k, v in self.values().items() if isinstance(v, (int, float, str)))
         return f"{type(self.plot).__name__}({shown})"
+
+
+def compare_backends(plot, bound=1e-12, **values):
+    """One line for a compared notebook cell: does the plot's "both" agree to within ``bound``?
+
+    Draws ``plot`` at ``values`` with ``backend="both"`` and reads the largest difference from its
+    caption. The exact difference is round-off that differs between machines, so a notebook stores the
+    comparison with the bound, never the digits.
+    """
+    plot.figure(**values, backend="both")
+    caption = plot.caption.get_text()
+    found = re.search(r"max \|difference\| = (\d[-+.e\d]*)", caption)
+    if found is None:
+        raise ValueError(f"plot: {type(plot).__name__}'s caption shows no difference: {caption!r}")
+    difference = float(found.group(1))
+    verdict = f"< {bound:g}" if difference < bound else f"= {difference:.2g}, more than {bound:g}"
+    return f"{type(plot).__name__}: {caption[:found.start()]}max |difference| {verdict}"
 
 
 def _escape(text):

@@ -187,3 +187,44 @@ def test_backend_toggle_switches_what_the_activation_plot_draws():
     difference = float(re.search(r"max \|difference\| = (\S+)", plot.caption.get_text()).group(1))
     assert difference < 1e-12
     assert len({bytes(f) for f in frames.values()}) == 3  # each choice draws a different picture
+    assert "max |difference|" in w.status.value  # the caption, as text beside the image too
+
+
+# ------------------------------------------------------------------------ every widget of the course
+from inspect import signature  # noqa: E402
+
+from nnlib import widgets_bench  # noqa: E402
+
+
+@pytest.mark.parametrize("notebook, name, target, start, sliders", widgets_bench.WIDGETS,
+                         ids=[f"{nb}-{name}" for nb, name, *_ in widgets_bench.WIDGETS])
+def test_every_widget_redraws_in_place_and_compares_backends(notebook, name, target, start, sliders):
+    plot = widgets_bench.factory(target)()
+    fig = plot.figure(**start)
+    before = plot.png()
+    for slider, values in sliders.items():  # every slider's first step changes the picture
+        after = plot.redraw(**{**start, slider: values[0]})
+        assert plot.fig is fig, "a move must not build a new Figure"
+        assert after != before, f"{slider} = {values[0]} drew the same picture"
+        before = plot.redraw(**start)
+    if "backend" not in signature(plot.update).parameters:
+        assert notebook in ("00", "03"), f"{name} plots an nnlib computation but has no backend control"
+        return
+    frames = {backend: plot.redraw(**start, backend=backend) for backend in ("numpy", "torch", "both")}
+    assert len(set(frames.values())) == 3, "NumPy, PyTorch and both must draw different pictures"
+    caption = plot.caption.get_text()
+    if name == "memory":  # each backend measures its own quantity: their gap is megabytes, not round-off
+        assert re.search(r"max \|difference\| = [\d.]+ MB", caption), caption
+        return
+    difference = float(re.search(r"max \|difference\| = (\d[-+.e\d]*)", caption).group(1))
+    # training: rounding differences grow over 1000 epochs on the XOR plateau (see training_caption)
+    assert difference < (1e-3 if name == "training" else 1e-6), caption
+
+
+def test_widgets_bench_runs_and_reports_the_targets(capsys):
+    # a smoke run: what it prints, never how fast (speed is not asserted in unit tests)
+    assert widgets_bench.main(["--only", "wave", "--rounds", "1", "--paired", "--drag"]) == 0
+    out = capsys.readouterr().out
+    assert "00  wave" in out and "(target <= 50 ms)" in out and "(target <= 100 ms)" in out
+    assert "paired ratios" in out
+    assert widgets_bench.main(["--only", "no such widget"]) == 1

@@ -22,8 +22,10 @@ Backends: a plot that computes something with nnlib takes ``backend`` = ``"numpy
 chosen backend, with nnlib's ``numpy_nn`` or ``torch_nn`` module, and :class:`BackendLines` draws the
 results: NumPy solid, PyTorch dashed on top, and for ``"both"`` the largest difference in the plot.
 """
+import contextlib
 import importlib
 import struct
+import sys
 import zlib
 
 import numpy as np
@@ -80,6 +82,10 @@ class Backend:
         import torch
 
         return torch.as_tensor(x, device=self.device)
+
+    def place(self, module):
+        """An nnlib layer or activation on this backend's device (NumPy objects are returned as they are)."""
+        return module if self.name == "numpy" else module.to(self.device)
 
     @staticmethod
     def numpy(a):
@@ -170,7 +176,8 @@ class LivePlot:
     # --- helpers for subclasses
     @staticmethod
     def live(artist):
-        """Mark an artist that ``update`` changes on every move (drawn over the kept background)."""
+        """Mark an artist that ``update`` changes on every move. Live artists are drawn over the kept
+        background, i.e. over every still artist: mark what must lie on top of a live one live too."""
         artist.set_animated(True)
         return artist
 
@@ -184,9 +191,22 @@ class LivePlot:
 
     @staticmethod
     def set_title(ax, title):
-        """Set a title only when it changes (``ax.set_title`` always marks the figure for a full redraw)."""
-        if ax.get_title() != title:
+        """Set a title: a live one (``plot.live(ax.title)``) is only re-drawn; a still one only when it
+        changes (``ax.set_title`` always marks the figure for a full redraw, even of a live title)."""
+        if ax.title.get_animated():
+            ax.title.set_text(title)
+        elif ax.get_title() != title:
             ax.set_title(title)
+
+    @staticmethod
+    def empty(ax):
+        """Remove everything drawn on ``ax`` (lines, texts, patches, collections, images, its legend),
+        keeping the axes and their ticks: for a picture redrawn whole on every move, ``ax.cla()``
+        would also rebuild the ticks, which costs more than the drawing."""
+        for artist in [*ax.lines, *ax.texts, *ax.patches, *ax.collections, *ax.images, *ax.artists]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
 
     # --- static use
     def figure(self, **values):
@@ -199,6 +219,13 @@ class LivePlot:
         return fig
 
     # --- live use
+    def redraw(self, **values):
+        """:meth:`update` then :meth:`png`, with NumPy's BLAS on one thread: a slider's arrays are small,
+        and on a busy 2-core machine BLAS threads waiting for each other made a move 5x slower."""
+        with _one_blas_thread():
+            self.update(**values)
+            return self.png()
+
     def png(self):
         """The figure as PNG bytes, drawn as little as needed: the whole figure when something other than
         an animated artist changed since the last call, else the kept background plus the animated
@@ -222,6 +249,20 @@ class LivePlot:
             if artist.get_visible():
                 fig.draw_artist(artist)
         return encode_png(np.asarray(canvas.buffer_rgba()))
+
+
+_controller = {}
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    from threadpoolctl import ThreadpoolController
+
+    key = "torch" in sys.modules  # torch brings its own OpenMP: look for thread pools again once loaded
+    if key not in _controller:
+        _controller[key] = ThreadpoolController()
+    with _controller[key].limit(limits=1, user_api="blas"):
+        yield
 
 
 def encode_png(rgba):
@@ -261,15 +302,16 @@ class BackendLines:
             self.lines[name] = plot.live(line)
 
     def set(self, x, ys, color=None):
-        """Show ``ys[name]`` against ``x`` for each backend in ``ys``; hide the others. A single backend
-        is drawn solid in the plot's colour (``color`` changes it), whichever it is."""
+        """Show ``ys[name]`` against ``x`` (or ``x[name]`` when ``x`` is a dict) for each backend in ``ys``;
+        hide the others. A single backend is drawn solid in the plot's colour (``color`` changes it),
+        whichever it is."""
         single = len(ys) == 1
         if color is not None:
             self.lines["numpy"].set_color(color)
         for name, line in self.lines.items():
             line.set_visible(name in ys)
             if name in ys:
-                line.set_data(x, ys[name])
+                line.set_data(x[name] if isinstance(x, dict) else x, ys[name])
                 if name != "numpy":
                     numpy_style = self.lines["numpy"]
                     line.set_linestyle(numpy_style.get_linestyle() if single else BACKEND_STYLE[name]["ls"])
