@@ -136,10 +136,13 @@ class PlaygroundPlot(LivePlot):
         self.set_limits(self.ax_loss, x=(0, max(64, 2 ** int(np.ceil(np.log2(longest))))))
         text = (f"{dataset}: 2 → {' → '.join([str(width)] * hidden_layers) or '(no hidden layer)'} → 1, "
                 f"{activation}\n{optimizer}, learning rate {learning_rate:g}, batch {batch_size}")
+        labels = " vs ".join(LABELS[name] for name in states)
         if len(states) > 1:
             first, *others = states.values()
             difference = max(float(np.max(np.abs(first["prob"] - o["prob"]))) for o in others)
-            text += f"\nboundaries' max |difference| = {difference:.2g}"
+            text += f"\n{labels}: boundaries' max |difference| = {difference:.2g}"
+        else:
+            text += f"\ncomputed by {labels}"
         self.caption.set_text(text)
 
 
