@@ -117,9 +117,13 @@ class TrainingSession:
     def step(self, n=1):
         """Take ``n`` optimizer steps, each on the next mini-batch; returns self."""
         n = v.check_positive_int(n, "n")
-        with cpu_threads(1 if self.backend == "torch" else None, blas=False):
+        with self._threads():
             self._steps(n)
         return self
+
+    def _threads(self):
+        # torch on the CPU: one thread (see the module docstring); NumPy as it is
+        return cpu_threads(1 if self.backend == "torch" and self.device == "cpu" else None, blas=False)
 
     def _steps(self, n):
         for _ in range(n):
@@ -134,12 +138,14 @@ class TrainingSession:
             self.accuracies.append(accuracy)
 
     def _evaluate(self):
-        metrics = self.model.evaluate(self.X, self.y)
+        with self._threads():
+            metrics = self.model.evaluate(self.X, self.y)
         return metrics["loss"], metrics["accuracy"]
 
     def probabilities(self):
         """P(class 1) on the picture's grid, shape (resolution, resolution)."""
-        return self.model.predict(self._grid).reshape(self.xx.shape)
+        with self._threads():
+            return self.model.predict(self._grid).reshape(self.xx.shape)
 
     def state(self):
         """What a plot of this session needs, as NumPy arrays.

@@ -99,7 +99,11 @@ def test_the_playground_plot_updates_its_artists_in_place():
     assert "NumPy vs PyTorch (cpu): boundaries' max |difference| = " in plot.caption.get_text()
     plot.update(learning_rate=0.1)  # a new setting: the sessions start over, in the same figure
     assert plot.fig is fig and plot.sessions["numpy"].steps == 0
-    plot.update(learning_rate=0.1, width=3, backend="numpy")  # another shape: a new figure, one column
+    plot.update(learning_rate=0.1, width=3)  # another network: its diagram is drawn anew, in the same figure
+    assert plot.fig is fig and len(plot.panels["torch"]["edges"]) == 2 * 3 + 3 * 3 + 3 * 1
+    assert all(edge.axes is plot.panels["torch"]["network"] for edge in plot.panels["torch"]["edges"])
+    plot.png()
+    plot.update(learning_rate=0.1, width=3, backend="numpy")  # another number of backends: a new figure
     assert plot.fig is not fig and list(plot.panels) == ["numpy"]
     assert plot.caption.get_text().endswith("computed by NumPy")
     assert len(plot.panels["numpy"]["edges"]) == 2 * 3 + 3 * 3 + 3 * 1

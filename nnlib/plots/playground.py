@@ -6,8 +6,8 @@ sessions over when a setting changed and draws their current state; :meth:`Playg
 :meth:`PlaygroundPlot.reset` train or rewind them (the play, step and reset buttons of
 :func:`nnlib.player.playground`). Per session: its boundary (P(class 1) as the background colour, white
 at 0.5, the data on top) and its network (line width and colour are the weights); one loss plot for all.
-Only artists change from frame to frame; the figure is built anew only when the number of backends or
-the network's shape changes.
+Only artists change from frame to frame; a new network shape redraws the diagrams, and the figure is
+built anew only when the number of backends changes.
 """
 import inspect
 
@@ -38,7 +38,7 @@ class PlaygroundPlot(LivePlot):
     def __init__(self, n_samples=200, noise=0.15, seed=0, resolution=40):
         super().__init__()
         self.fixed = {"n_samples": n_samples, "noise": noise, "seed": seed, "resolution": resolution}
-        self.settings, self.sessions, self._shape = None, {}, None
+        self.settings, self.sessions, self._shape, self._networks = None, {}, None, None
 
     # --- the sessions
     def _prepare(self, dataset, hidden_layers, width, activation, learning_rate, batch_size, optimizer, backend):
@@ -49,9 +49,8 @@ class PlaygroundPlot(LivePlot):
         if settings != self.settings or names != tuple(self.sessions):
             self.sessions = pg.paired_sessions(backends=names, **settings, **self.fixed)
             self.settings = settings
-        shape = (names, settings["hidden"])
-        rebuild = shape != self._shape
-        self._shape = shape
+        rebuild = names != self._shape  # one column per backend
+        self._shape = names
         return rebuild
 
     def advance(self, steps=1):
@@ -90,17 +89,13 @@ class PlaygroundPlot(LivePlot):
             ax_b.set_xticks([])
             ax_b.set_yticks([])
             ax_b.set_title(LABELS[name], fontsize=10, color=STYLE[name]["color"])
-            drawn = network.draw_network(ax_n, s["layer_sizes"], s["weights"][0::2], weight_limit=WEIGHT_LIMIT,
-                                         max_width=4.0)
             (loss,) = self.ax_loss.plot([], [], label=LABELS[name], **STYLE[name])
             readout = self.live(ax_b.text(0.02, 0.02, "", transform=ax_b.transAxes, fontsize=8, va="bottom",
                                           bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.8", "alpha": 0.85},
                                           zorder=3))
-            for column in drawn["node_patches"]:  # drawn over the (animated) edges, as in the static diagram
-                for node in column:
-                    self.live(node)
-            self.panels[name] = {"image": image, "edges": [self.live(e) for e in drawn["edge_lines"]],
-                                 "loss": self.live(loss), "readout": readout}
+            self.panels[name] = {"image": image, "network": ax_n, "edges": [], "loss": self.live(loss),
+                                 "readout": readout}
+        self._networks = None  # drawn by the first update
         self.ax_loss.set_yscale("log")
         self.ax_loss.set_ylim(*LOSS_LIMITS)
         self.ax_loss.set_xlabel("optimizer steps")
@@ -118,6 +113,11 @@ class PlaygroundPlot(LivePlot):
             self.figure(**values)  # another number of backends or another network: a new layout
             return
         states = {name: session.state() for name, session in self.sessions.items()}
+        if self._networks != self.settings["hidden"]:
+            # another network shape: only its diagram is drawn anew, in the same figure (no new layout)
+            for name, s in states.items():
+                self._draw_network(name, s)
+            self._networks = self.settings["hidden"]
         longest = 1
         for name, s in states.items():
             panel = self.panels[name]
@@ -144,6 +144,16 @@ class PlaygroundPlot(LivePlot):
         else:
             text += f"\ncomputed by {labels}"
         self.caption.set_text(text)
+
+    def _draw_network(self, name, state):
+        panel = self.panels[name]
+        self.empty(panel["network"])
+        drawn = network.draw_network(panel["network"], state["layer_sizes"], state["weights"][0::2],
+                                     weight_limit=WEIGHT_LIMIT, max_width=4.0)
+        for column in drawn["node_patches"]:  # drawn over the (live) edges, as in the static diagram
+            for node in column:
+                self.live(node)
+        panel["edges"] = [self.live(edge) for edge in drawn["edge_lines"]]
 
 
 #: the settings ``update`` takes, with their defaults
