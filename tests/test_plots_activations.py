@@ -1,4 +1,6 @@
 """nnlib.plots.activations: the curves, the measured properties and the depth/dead-unit data are right."""
+import re
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -196,4 +198,15 @@ def test_plot_grid_depth_and_dead_units_return_figures():
     depth = A.plot_gradient_through_depth(depth=6, weight_scale=1.0)
     assert [len(line.get_xdata()) for line in _lines(depth)] == [6, 6, 6, 6]
     dead = A.plot_dead_units(-1.5)
-    assert "units dead" in dead.axes[0].get_title()
+    titles = [ax.get_title() for ax in dead.axes]
+    assert all(re.fullmatch(r"\w+: \d+ of 64 units dead", t) for t in titles), titles
+
+
+@pytest.mark.parametrize("function", [A.gradient_through_depth, A.dead_units])
+def test_depth_and_dead_units_agree_in_both_backends(function):
+    np_result = function("relu", backend="numpy") if function is A.gradient_through_depth else function(-1.0, "relu")
+    t_result = (function("relu", backend="torch") if function is A.gradient_through_depth
+                else function(-1.0, "relu", backend="torch"))
+    if isinstance(np_result, dict):
+        np_result, t_result = np_result["positive"], t_result["positive"]
+    np.testing.assert_allclose(t_result, np_result, rtol=1e-10)

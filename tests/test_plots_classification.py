@@ -1,4 +1,6 @@
 """nnlib.plots.classification: the data behind each plot is right, and the drawings show that data."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,8 +171,17 @@ def test_penguin_widget_marks_the_penguin_and_shows_the_models_probabilities(mod
     np.testing.assert_array_equal(bills.collections[-1].get_offsets(), [[50.0, 19.0]])
     np.testing.assert_array_equal(body.collections[-1].get_offsets(), [[196.0, 3900.0]])
     expected = C.class_probabilities(model, one_penguin(**values))
-    np.testing.assert_allclose([patch.get_height() for patch in bars.patches], list(expected.values()))
+    shown = [patch.get_height() for patch in bars.patches if patch.get_visible()]
+    np.testing.assert_allclose(shown, list(expected.values()))
     assert bars.get_title() == f"predicted: {max(expected, key=expected.get)}"
+
+
+def test_penguin_widget_with_both_backends_shows_both_and_their_difference(penguins):
+    plot = C.PenguinPredictionPlot.example()
+    plot.figure(backend="both")
+    bars = plot.fig.axes[2]
+    assert len([p for p in bars.patches if p.get_visible()]) == 6
+    assert re.search(r"NumPy vs PyTorch \(cpu\): max \|difference\| = ", plot.caption.get_text())
 
 
 @pytest.mark.parametrize("slider, step", [("bill_length_mm", 0.5), ("bill_depth_mm", 0.1),

@@ -98,9 +98,15 @@ def test_plots_return_figures(plot, kwargs):
     assert isinstance(plot(**kwargs), Figure)
 
 
-def test_slider_callbacks_take_only_their_sliders():
-    # ipywidgets' interact makes a widget of EVERY argument with a default: no hidden options allowed
+def test_live_plots_take_their_sliders_and_a_backend():
     from inspect import signature
 
-    assert list(signature(D.plot_descent_1d).parameters) == ["learning_rate", "steps"]
-    assert list(signature(D.plot_descent_2d).parameters) == ["learning_rate", "steps"]
+    assert list(signature(D.Descent1DPlot.update).parameters) == ["self", "learning_rate", "steps", "backend"]
+    assert list(signature(D.Descent2DPlot.update).parameters) == ["self", "learning_rate", "steps", "backend"]
+
+
+@pytest.mark.parametrize("walk, key", [(D.descent_path_1d, "w"), (D.descent_path_2d, "path")])
+def test_walks_are_the_same_in_both_backends(walk, key):
+    numpy_walk, torch_walk = walk(0.25, 8), walk(0.25, 8, backend="torch")
+    np.testing.assert_allclose(torch_walk[key], numpy_walk[key], rtol=1e-12)
+    np.testing.assert_allclose(torch_walk["loss"], numpy_walk["loss"], rtol=1e-12)

@@ -54,7 +54,7 @@ def test_cross_entropy_target_must_be_a_class():
 def test_unknown_loss_and_backend_are_named():
     with pytest.raises(ValueError, match="loss"):
         P.make_loss("hinge")
-    with pytest.raises(ValueError, match="backend: expected 'numpy' or 'torch', got 'jax'"):
+    with pytest.raises(ValueError, match="backend: expected 'numpy', 'torch' or 'cuda', got 'jax'"):
         P.make_loss("mse", backend="jax")
 
 
@@ -179,12 +179,19 @@ def test_plots_return_figures(plot, kwargs):
     assert isinstance(plot(**kwargs), Figure)
 
 
-def test_slider_callbacks_take_only_their_sliders():
-    # ipywidgets' interact makes a widget of EVERY argument with a default: no hidden options allowed
+def test_live_plots_take_their_sliders_and_a_backend():
+    # the notebook's live(...) passes each control by name to update
     from inspect import signature
 
-    assert list(signature(P.plot_parameter_loss).parameters) == ["w"]
-    assert list(signature(P.plot_regression_losses).parameters) == ["target", "prediction", "delta"]
-    assert list(signature(P.plot_binary_losses).parameters) == ["target", "logit"]
-    assert list(signature(P.plot_cross_entropy).parameters) == ["target_class", "logit"]
-    assert list(signature(P.plot_outlier_fits).parameters) == ["outlier_shift", "delta"]
+    assert list(signature(P.ParameterLossPlot.update).parameters) == ["self", "w", "backend"]
+    assert list(signature(P.RegressionLossesPlot.update).parameters) == ["self", "target", "prediction", "delta",
+                                                                         "backend"]
+    assert list(signature(P.BinaryLossesPlot.update).parameters) == ["self", "target", "logit", "backend"]
+    assert list(signature(P.CrossEntropyPlot.update).parameters) == ["self", "target_class", "logit", "backend"]
+    assert list(signature(P.OutlierFitsPlot.update).parameters) == ["self", "outlier_shift", "delta", "backend"]
+
+
+def test_outlier_fit_is_the_same_in_both_backends():
+    x, y = P.outlier_data(4.0)
+    np.testing.assert_allclose(P.fit_line_with_loss(x, y, "huber", steps=200, backend="torch"),
+                               P.fit_line_with_loss(x, y, "huber", steps=200), rtol=1e-10)

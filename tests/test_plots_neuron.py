@@ -101,8 +101,8 @@ def _line_data(fig, label):
 @pytest.mark.parametrize("w", [-1.5, 0.0, 2.0])
 def test_plot_weight_draws_y_equals_w_x(w):
     fig = P.plot_weight(w, x_input=1.5)
-    x, y, line = _line_data(fig, f"y = {w:g} · x")
-    np.testing.assert_allclose(y, w * x)
+    x, y, line = _line_data(fig, "y = w · x")  # nnlib's Linear(1, 1) computed it
+    np.testing.assert_allclose(y, w * x, atol=1e-15)
     assert line.get_color() == (NEGATIVE if w < 0 else POSITIVE)
     assert fig.axes[0].get_title() == P.weight_effect(w)
     assert any(f"output {w * 1.5:.2f}" in t.get_text() for t in fig.axes[0].texts)
@@ -128,9 +128,10 @@ def test_plot_weighted_inputs_line_widths_follow_the_sliders():
 @pytest.mark.parametrize("b", [-2.5, 0.0, 3.0])
 def test_plot_bias_line(b):
     fig = P.plot_bias_line(b, w=0.5)
-    x, y, _ = _line_data(fig, f"y = 0.5 · x + {b:g}" if b >= 0 else f"y = 0.5 · x − {-b:g}")
-    _line_data(fig, "y = 0.5 · x  (no bias)")  # the reference line is there too
-    np.testing.assert_allclose(y, 0.5 * x + b)
+    x, y, _ = _line_data(fig, "y = w · x + b")
+    _line_data(fig, "y = w · x  (no bias)")  # the reference line is there too
+    np.testing.assert_allclose(y, 0.5 * x + b, atol=1e-15)
+    assert any(t.get_text() == (f"y = 0.5 · x + {b:g}" if b >= 0 else f"y = 0.5 · x − {-b:g}") for t in fig.axes[0].texts)
     marks = [line for line in fig.axes[0].lines if line.get_marker() == "o"]
     assert marks[0].get_ydata()[0] == b  # the output for input 0 is the bias
 
@@ -148,7 +149,7 @@ def test_plot_sigmoid_threshold_curve_line_and_title():
 def test_plot_sigmoid_threshold_without_weight():
     ax = P.plot_sigmoid_threshold(w=0.0, b=1.0).axes[0]
     assert ax.get_title().startswith("no threshold")
-    assert not [line for line in ax.lines if line.get_label().startswith("threshold")]
+    assert not [line for line in ax.lines if line.get_label().startswith("threshold") and line.get_visible()]
 
 
 def test_plot_bias_fit_shows_both_errors():

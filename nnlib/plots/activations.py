@@ -13,7 +13,8 @@ import importlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import names, numpy_nn
+from .. import names
+from .live import Backend, BackendLines, LivePlot, caption_text, backend_caption, compute, nice_limits
 
 #: every activation nnlib knows, in the order the notebook shows them
 ACTIVATIONS = tuple(names.ACTIVATIONS)
@@ -70,16 +71,18 @@ def activation_values(name, x, backend="numpy", **params):
     """
     name = names.activation_name(name)
     x = np.asarray(x, dtype=np.float64)
-    f = make_activation(name, backend, **params)
+    b = backend if isinstance(backend, Backend) else Backend(backend)
+    f = make_activation(name, "numpy" if b.name == "numpy" else "torch", **params)
     if name == "softmax":
         n_classes = int(params.get("n_classes", PARAMETERS["softmax"]["n_classes"]))
         if n_classes < 2:
             raise ValueError(f"n_classes: expected at least 2 classes for softmax, got {n_classes}")
         inputs = np.zeros((x.size, n_classes))
         inputs[:, 0] = x
+        inputs = b.tensor(inputs)
         value, slope = f.value(inputs)[:, 0], f.derivative(inputs)[:, 0]
     else:
-        value, slope = f.value(x), f.derivative(x)
+        value, slope = f.value(b.tensor(x)), f.derivative(b.tensor(x))
     return _to_numpy(value), _to_numpy(slope)
 
 
@@ -188,7 +191,7 @@ def _yes(flag):
     return "yes" if flag else "no"
 
 
-def gradient_through_depth(name, depth=10, width=64, weight_scale=1.0, n_samples=256, seed=0):
+def gradient_through_depth(name, depth=10, width=64, weight_scale=1.0, n_samples=256, seed=0, backend="numpy"):
     r"""How big the gradient is at each layer of a deep, untrained network.
 
     ``depth`` blocks of ``Linear(width, width)`` then ``name``, weights :math:`\sim N(0, s^2/width)`
@@ -203,28 +206,29 @@ def gradient_through_depth(name, depth=10, width=64, weight_scale=1.0, n_samples
         Root-mean-square of :math:`\partial L/\partial z_l` for layers l = 1 (input side) .. depth,
         divided by the value at the last layer (so the last entry is 1).
     """
+    b = backend if isinstance(backend, Backend) else Backend(backend)
     rng = np.random.default_rng(seed)
     linears, activations = [], []
     for _ in range(depth):
-        layer = numpy_nn.Linear(width, width, rng=rng)
-        layer.weight.data[...] = rng.normal(0.0, weight_scale / np.sqrt(width), size=(width, width))
+        layer = b.place(b.nn.Linear(width, width, rng=rng))
+        layer.weight.data[...] = b.tensor(rng.normal(0.0, weight_scale / np.sqrt(width), size=(width, width)))
         layer.bias.data[...] = 0.0
         linears.append(layer)
-        activations.append(make_activation(name))
-    h = rng.normal(size=(n_samples, width))
+        activations.append(make_activation(name, "numpy" if b.name == "numpy" else "torch"))
+    h = b.tensor(rng.normal(size=(n_samples, width)))
     for layer, f in zip(linears, activations):
         h = f.forward(layer.forward(h))
-    grad = np.ones_like(h) / n_samples
+    grad = b.tensor(np.full(tuple(h.shape), 1.0 / n_samples))
     sizes = []
     for layer, f in zip(reversed(linears), reversed(activations)):
         grad = f.backward(grad)          # now dL/dz for this layer
-        sizes.append(np.sqrt(np.mean(grad ** 2)))
+        sizes.append(float((grad ** 2).mean() ** 0.5))
         grad = layer.backward(grad)      # dL/d(input of this layer)
     sizes = np.array(sizes[::-1])
     return sizes / sizes[-1]
 
 
-def dead_units(bias_shift=-1.0, name="relu", n_inputs=2, n_units=64, n_samples=500, seed=0):
+def dead_units(bias_shift=-1.0, name="relu", n_inputs=2, n_units=64, n_samples=500, seed=0, backend="numpy"):
     r"""Which units of one layer pass no gradient at all, for inputs :math:`\sim N(0, 1)`.
 
     A layer ``Linear(n_inputs, n_units)`` (PyTorch's initial weights) gets ``bias_shift`` added to every
@@ -238,11 +242,13 @@ def dead_units(bias_shift=-1.0, name="relu", n_inputs=2, n_units=64, n_samples=5
         ``positive`` (n_units,): share of samples with :math:`z > 0` per unit; ``dead`` (n_units,) bool:
         :math:`f'(z) = 0` for every sample; ``dead_fraction``: the share of dead units.
     """
+    b = backend if isinstance(backend, Backend) else Backend(backend)
     rng = np.random.default_rng(seed)
-    layer = numpy_nn.Linear(n_inputs, n_units, rng=rng)
-    X = rng.normal(size=(n_samples, n_inputs))
-    z = layer.forward(X) + bias_shift
-    dead = np.all(make_activation(name).derivative(z) == 0, axis=0)
+    layer = b.place(b.nn.Linear(n_inputs, n_units, rng=rng))
+    X = b.tensor(rng.normal(size=(n_samples, n_inputs)))
+    z = b.numpy(layer.forward(X)) + bias_shift
+    slope = b.numpy(make_activation(name, "numpy" if b.name == "numpy" else "torch").derivative(b.tensor(z)))
+    dead = np.all(slope == 0, axis=0)
     return {"positive": np.mean(z > 0, axis=0), "dead": dead, "dead_fraction": float(np.mean(dead))}
 
 
@@ -265,41 +271,99 @@ def _axes_style(ax, title):
     ax.set_xlabel("x")
 
 
-def plot_activation(name="tanh", x_range=5.0):
-    """Value and derivative of one activation on ``[-x_range, x_range]`` (the dropdown + range widget).
+class ActivationPlot(LivePlot):
+    """Value and derivative of one activation on ``[-x_range, x_range]``, computed by the chosen backend.
 
     The shaded band marks where the slope is below 0.05: there the neuron hardly learns (saturation).
     """
-    name = names.activation_name(name)
-    curve = activation_curve(name, -x_range, x_range)
-    fig = Figure(figsize=(9, 3.4), layout="constrained")
-    ax_value, ax_slope = fig.subplots(1, 2)
-    _draw_curve(ax_value, ax_slope, name, curve, lw=2.5)
-    flat = np.abs(curve["derivative"]) < 0.05
-    for ax in (ax_value, ax_slope):
-        ax.fill_between(curve["x"], 0, 1, where=flat, transform=ax.get_xaxis_transform(), color="0.85",
-                        label="slope < 0.05")
-    _axes_style(ax_value, f"{name}(x)")
-    _axes_style(ax_slope, f"derivative {name}'(x)")
-    ax_slope.legend(loc="upper left", fontsize=8)
-    return fig
+
+    figsize = (9, 3.4)
+
+    def setup(self, fig):
+        self.ax_value, self.ax_slope = fig.subplots(1, 2)
+        self.value_lines = BackendLines(self, self.ax_value, lw=2.5)
+        self.slope_lines = BackendLines(self, self.ax_slope, lw=2.5)
+        self.bands = [self.live(ax.fill_between([0.0, 1.0], 0, 1, transform=ax.get_xaxis_transform(),
+                                                color="0.85", label="slope < 0.05", zorder=0.5))
+                      for ax in (self.ax_value, self.ax_slope)]
+        for ax in (self.ax_value, self.ax_slope):
+            _axes_style(ax, "")
+        self.ax_slope.legend(loc="upper left", fontsize=8)
+        self.caption = caption_text(self, self.ax_slope)
+
+    def update(self, name="tanh", x_range=5.0, backend="numpy"):
+        name = names.activation_name(name)
+        x = np.linspace(-x_range, x_range, 401)
+        results = compute(backend, lambda b: activation_values(name, x, b))
+        for lines, part in ((self.value_lines, 0), (self.slope_lines, 1)):
+            lines.set(x, {k: r[part] for k, r in results.items()}, color=COLORS[name])
+        flat = np.abs(next(iter(results.values()))[1]) < 0.05
+        for band in self.bands:
+            band.set_data(x, 0, 1, where=flat)
+        self.set_title(self.ax_value, f"{name}(x)")
+        self.set_title(self.ax_slope, f"derivative {name}'(x)")
+        self.set_limits(self.ax_value, x=(-x_range, x_range), y=nice_limits(*(r[0] for r in results.values())))
+        self.set_limits(self.ax_slope, x=(-x_range, x_range), y=nice_limits(0.0, *(r[1] for r in results.values())))
+        self.caption.set_text(backend_caption(results))
 
 
-def plot_parametric(negative_slope=0.1, alpha=1.0, beta=1.0, x_range=4.0):
-    """Leaky ReLU, ELU and softplus with their parameters (solid) against the defaults (dashed)."""
-    chosen = {"leaky_relu": {"negative_slope": negative_slope}, "elu": {"alpha": alpha}, "softplus": {"beta": beta}}
-    fig = Figure(figsize=(10, 5), layout="constrained")
-    axes = fig.subplots(2, 3, sharex=True)
-    for col, (name, params) in enumerate(chosen.items()):
-        ax_value, ax_slope = axes[0, col], axes[1, col]
-        _draw_curve(ax_value, ax_slope, name, activation_curve(name, -x_range, x_range),
-                    label="default", lw=1.2, ls="--", color="0.5")
-        _draw_curve(ax_value, ax_slope, name, activation_curve(name, -x_range, x_range, **params),
-                    label=", ".join(f"{k}={v:g}" for k, v in params.items()), lw=2.5)
-        _axes_style(ax_value, f"{name}(x)")
-        _axes_style(ax_slope, f"{name}'(x)")
-        ax_value.legend(loc="upper left", fontsize=8)
-    return fig
+def plot_activation(name="tanh", x_range=5.0, backend="numpy"):
+    """The :class:`ActivationPlot` of one activation as a static figure."""
+    return ActivationPlot().figure(name=name, x_range=x_range, backend=backend)
+
+
+class ParametricPlot(LivePlot):
+    """Leaky ReLU, ELU and softplus with their parameters (solid) against the defaults (dashed grey)."""
+
+    figsize = (10, 5)
+    NAMES = ("leaky_relu", "elu", "softplus")
+
+    def setup(self, fig):
+        self.axes = fig.subplots(2, 3, sharex=True)
+        self.default_lines, self.chosen_lines, self.labels = {}, {}, {}
+        for col, name in enumerate(self.NAMES):
+            for row in range(2):
+                ax = self.axes[row, col]
+                _axes_style(ax, f"{name}(x)" if row == 0 else f"{name}'(x)")
+                self.default_lines[name, row] = self.live(ax.plot([], [], lw=1.2, ls="--", color="0.5",
+                                                                  label="default")[0])
+                self.chosen_lines[name, row] = BackendLines(self, ax, color=COLORS[name], lw=2.5, label="chosen")
+            self.axes[0, col].legend(loc="upper left", fontsize=8)
+            self.labels[name] = caption_text(self, self.axes[0, col], y=0.75, ha="left", x=0.02)
+        self.caption = caption_text(self, self.axes[1, 2])
+
+    @staticmethod
+    def envelope(name, row, x_range):
+        """y limits holding the curve for every parameter the notebook's sliders allow (slope <= 1,
+        alpha <= 3, beta >= 0.25)."""
+        if row == 1:
+            return nice_limits([0.0, 3.0 if name == "elu" else 1.0])
+        low = {"leaky_relu": -x_range, "elu": -3.0, "softplus": 0.0}[name]
+        return nice_limits([low, x_range + (np.log(2) / 0.25 if name == "softplus" else 0.0)])
+
+    def update(self, negative_slope=0.1, alpha=1.0, beta=1.0, x_range=4.0, backend="numpy"):
+        chosen = {"leaky_relu": {"negative_slope": negative_slope}, "elu": {"alpha": alpha},
+                  "softplus": {"beta": beta}}
+        x = np.linspace(-x_range, x_range, 401)
+        everything = {}
+        for col, (name, params) in enumerate(chosen.items()):
+            default = activation_values(name, x)
+            results = compute(backend, lambda b: activation_values(name, x, b, **params))
+            everything[name] = results
+            for row in range(2):
+                self.default_lines[name, row].set_data(x, default[row])
+                self.chosen_lines[name, row].set(x, {k: r[row] for k, r in results.items()})
+                # limits from x_range and the sliders' ranges only, so moving a parameter redraws only lines
+                self.set_limits(self.axes[row, col], x=(-x_range, x_range), y=self.envelope(name, row, x_range))
+            self.labels[name].set_text(", ".join(f"{k}={v:g}" for k, v in params.items()))
+        self.caption.set_text(backend_caption({k: [everything[n][k] for n in everything]
+                                               for k in next(iter(everything.values()))}))
+
+
+def plot_parametric(negative_slope=0.1, alpha=1.0, beta=1.0, x_range=4.0, backend="numpy"):
+    """The :class:`ParametricPlot` as a static figure."""
+    return ParametricPlot().figure(negative_slope=negative_slope, alpha=alpha, beta=beta, x_range=x_range,
+                                   backend=backend)
 
 
 def plot_activation_grid(activations=ACTIVATIONS, x_range=5.0, ncols=5):
@@ -320,47 +384,97 @@ def plot_activation_grid(activations=ACTIVATIONS, x_range=5.0, ncols=5):
     return fig
 
 
-def plot_gradient_through_depth(depth=10, weight_scale=1.0, activations=("sigmoid", "tanh", "relu", "gelu")):
+class DepthPlot(LivePlot):
     """Gradient size per layer (log scale) of a deep untrained network, one line per activation."""
-    fig = Figure(figsize=(7.5, 4), layout="constrained")
-    ax = fig.subplots()
-    layers = np.arange(1, depth + 1)
-    for name in activations:
-        ax.semilogy(layers, gradient_through_depth(name, depth, weight_scale=weight_scale), "o-",
-                    color=COLORS[name], label=name)
-    ax.axhline(1, color="0.6", lw=0.8)
-    ax.set_xlabel("layer (1 = nearest the input)")
-    ax.set_ylabel("gradient size / size at the last layer")
-    ax.set_title(f"{depth} layers, weight scale {weight_scale:g}")
-    ax.set_ylim(1e-12, 1e6)
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="lower right")
-    return fig
+
+    figsize = (7.5, 4)
+
+    def __init__(self, activations=("sigmoid", "tanh", "relu", "gelu")):
+        super().__init__()
+        self.activations = tuple(activations)
+
+    def setup(self, fig):
+        ax = self.ax = fig.subplots()
+        self.lines = {name: BackendLines(self, ax, color=COLORS[name], label=name, marker="o")
+                      for name in self.activations}
+        ax.set_yscale("log")
+        ax.axhline(1, color="0.6", lw=0.8)
+        ax.set_xlabel("layer (1 = nearest the input)")
+        ax.set_ylabel("gradient size / size at the last layer")
+        ax.set_ylim(1e-12, 1e6)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(loc="lower right")
+        self.live(ax.title)  # the title changes with every move
+        self.caption = caption_text(self, ax, x=0.02, ha="left")
+
+    def update(self, depth=10, weight_scale=1.0, backend="numpy"):
+        layers = np.arange(1, depth + 1)
+        results = {name: compute(backend, lambda b: gradient_through_depth(name, depth, weight_scale=weight_scale,
+                                                                            backend=b))
+                   for name in self.activations}
+        for name, by_backend in results.items():
+            self.lines[name].set(layers, by_backend)
+        # the x axis grows in steps of 5 layers, so most moves only redraw the lines
+        self.set_limits(self.ax, x=(0.5, 5 * np.ceil(depth / 5) + 0.5))
+        self.set_title(self.ax, f"{depth} layers, weight scale {weight_scale:g}")
+        self.caption.set_text(backend_caption({k: [results[n][k] for n in results]
+                                               for k in next(iter(results.values()))}))
 
 
-def plot_dead_units(bias_shift=-1.0, activations=("relu", "leaky_relu")):
-    """Per unit, the share of inputs with z > 0, sorted; dead units (no gradient for any input) in red."""
-    fig = Figure(figsize=(10, 3.4), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(activations), sharey=True))
-    for ax, name in zip(axes, activations):
-        data = dead_units(bias_shift, name)
-        order = np.argsort(data["positive"], kind="stable")
-        units = np.arange(order.size)
-        dead = data["dead"][order]
-        ax.bar(units, data["positive"][order], color=COLORS[name], width=0.9)
-        # a unit with z <= 0 everywhere has a bar of height 0: mark it, red x if dead, hollow circle if not
-        silent = data["positive"][order] == 0
-        if dead.any():
-            ax.plot(units[dead], np.zeros(dead.sum()), "x", color="#d62728", label="dead: f'(z) = 0 always")
-        if (silent & ~dead).any():
-            ax.plot(units[silent & ~dead], np.zeros((silent & ~dead).sum()), "o", mfc="none", color=COLORS[name],
-                    label="z < 0 always, yet f'(z) > 0")
-        ax.set_ylim(-0.05, 1.05)
-        ax.set_xlabel("unit (sorted)")
-        ax.set_title(f"{name}: {int(dead.sum())} of {order.size} units dead")
-        ax.grid(alpha=0.3, axis="y")
-        if silent.any():
+def plot_gradient_through_depth(depth=10, weight_scale=1.0, activations=("sigmoid", "tanh", "relu", "gelu"),
+                                backend="numpy"):
+    """The :class:`DepthPlot` as a static figure."""
+    return DepthPlot(activations).figure(depth=depth, weight_scale=weight_scale, backend=backend)
+
+
+class DeadUnitsPlot(LivePlot):
+    """Per unit, the share of inputs with z > 0, sorted; dead units (no gradient for any input) marked red."""
+
+    figsize = (10, 3.4)
+
+    def __init__(self, activations=("relu", "leaky_relu"), n_units=64):
+        super().__init__()
+        self.activations, self.n_units = tuple(activations), n_units
+
+    def setup(self, fig):
+        axes = np.atleast_1d(fig.subplots(1, len(self.activations), sharey=True))
+        self.panels = {}
+        units = np.arange(self.n_units)
+        for ax, name in zip(axes, self.activations):
+            bars = [self.live(bar) for bar in ax.bar(units, np.zeros(self.n_units), color=COLORS[name], width=0.9)]
+            dead = self.live(ax.plot([], [], "x", color="#d62728", label="dead: f'(z) = 0 always")[0])
+            silent = self.live(ax.plot([], [], "o", mfc="none", color=COLORS[name],
+                                       label="z < 0 always, yet f'(z) > 0")[0])
+            title = self.live(ax.title)  # the count of dead units changes with every move
+            ax.set_ylim(-0.05, 1.05)
+            ax.set_xlim(-1, self.n_units)
+            ax.set_xlabel("unit (sorted)")
+            ax.grid(alpha=0.3, axis="y")
             ax.legend(loc="upper left", fontsize=8)
-    axes[0].set_ylabel("share of inputs with z > 0")
-    fig.suptitle(f"every bias shifted by {bias_shift:+g}")
-    return fig
+            self.panels[name] = (bars, dead, silent, title)
+        axes[0].set_ylabel("share of inputs with z > 0")
+        self.suptitle = self.live(fig.suptitle(" "))
+        self.caption = caption_text(self, axes[-1], y=0.85)
+
+    def update(self, bias_shift=-1.0, backend="numpy"):
+        results = {name: compute(backend, lambda b: dead_units(bias_shift, name, n_units=self.n_units, backend=b))
+                   for name in self.activations}
+        for name, (bars, dead_line, silent_line, title) in self.panels.items():
+            data = next(iter(results[name].values()))
+            order = np.argsort(data["positive"], kind="stable")
+            positive, dead = data["positive"][order], data["dead"][order].astype(bool)
+            for bar, height in zip(bars, positive):
+                bar.set_height(height)
+            units = np.arange(order.size)
+            dead_line.set_data(units[dead], np.zeros(dead.sum()))
+            silent = (positive == 0) & ~dead
+            silent_line.set_data(units[silent], np.zeros(silent.sum()))
+            self.set_title(title.axes, f"{name}: {int(dead.sum())} of {order.size} units dead")
+        self.suptitle.set_text(f"every bias shifted by {bias_shift:+g}")
+        self.caption.set_text(backend_caption({k: [results[n][k]["positive"] for n in results]
+                                               for k in next(iter(results.values()))}))
+
+
+def plot_dead_units(bias_shift=-1.0, activations=("relu", "leaky_relu"), backend="numpy"):
+    """The :class:`DeadUnitsPlot` as a static figure."""
+    return DeadUnitsPlot(activations).figure(bias_shift=bias_shift, backend=backend)

@@ -32,6 +32,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..numpy_nn import stable_sigmoid
+from .live import Backend, BackendLines, LivePlot, backend_caption, caption_text, chosen_backends
 from .network import NEGATIVE, POSITIVE, draw_network
 
 #: the diagram's columns: inputs, hidden neurons, output, loss
@@ -329,6 +330,70 @@ def train_until(threshold, params=None, X=None, T=None, learning_rate=LEARNING_R
             "params": params, "predictions": forward(params, X)["Y"]}
 
 
+class NnlibNetwork:
+    """The walk's network built from nnlib's layers in one backend: ``Linear(2, 2)``, ``Sigmoid``,
+    ``Linear(2, 1)`` and ``MSELoss``, starting from :func:`example_network`'s weights.
+
+    The hand-written chain rule above is checked against it, and the widgets train it in NumPy
+    (``nnlib.numpy_nn``) or PyTorch (``nnlib.torch_nn``) to show both give the same numbers.
+    """
+
+    def __init__(self, backend="numpy", params=None):
+        b = self.b = backend if isinstance(backend, Backend) else Backend(backend)
+        params = example_network()[0] if params is None else params
+        self.hidden, self.output = b.place(b.nn.Linear(2, 2)), b.place(b.nn.Linear(2, 1))
+        self.sigmoid, self.loss_fn = b.nn.Sigmoid(), b.nn.MSELoss()
+        for layer, (w, c) in ((self.hidden, ("W1", "b1")), (self.output, ("W2", "b2"))):
+            layer.weight.data[...] = b.tensor(params[w])
+            layer.bias.data[...] = b.tensor(params[c])
+
+    def loss_and_gradients(self, X, T):
+        """Forward, loss, backward through nnlib's layers: ``(loss, {"W1", "b1", "W2", "b2"}, outputs)``."""
+        X, T = _as_batch(X, T)
+        Y = self.output.forward(self.sigmoid.forward(self.hidden.forward(self.b.tensor(X))))
+        loss = float(self.b.numpy(self.loss_fn(Y, self.b.tensor(T))))
+        layers = (self.hidden, self.output)
+        for layer in layers:
+            for p in (layer.weight, layer.bias):
+                if p.grad is not None:
+                    p.grad[...] = 0  # gradients add up across backward calls
+        self.hidden.backward(self.sigmoid.backward(self.output.backward(self.loss_fn.backward())))
+        grads = {name: self.b.numpy(p.grad).copy() for name, p in zip(
+            PARAMETERS, (self.hidden.weight, self.hidden.bias, self.output.weight, self.output.bias))}
+        return loss, grads, self.b.numpy(Y)
+
+    def step(self, grads, learning_rate):
+        for name, p in zip(PARAMETERS, (self.hidden.weight, self.hidden.bias, self.output.weight, self.output.bias)):
+            p.data[...] -= self.b.tensor(learning_rate * grads[name])
+
+
+@functools.lru_cache(maxsize=8)
+def nnlib_training(backend="numpy", learning_rate=LEARNING_RATE, max_epochs=3000, lowest=1e-4):
+    """:func:`train_until` with nnlib's layers in ``backend``, run once down to the ``lowest`` threshold a
+    slider offers: ``{"losses", "predictions"}`` per epoch. Training stops at the first loss below a
+    threshold, so a higher threshold's run is the start of this one (:func:`cut_training`)."""
+    net = NnlibNetwork(backend)
+    X, T = xor_data()
+    losses, predictions = [], []
+    for epoch in range(max_epochs + 1):
+        loss, grads, outputs = net.loss_and_gradients(X, T)
+        losses.append(loss)
+        predictions.append(outputs[:, 0])
+        if loss < lowest or epoch == max_epochs:
+            break
+        net.step(grads, learning_rate)
+    return {"losses": np.array(losses), "predictions": np.array(predictions), "max_epochs": max_epochs}
+
+
+def cut_training(run, threshold):
+    """The part of :func:`nnlib_training`'s ``run`` that training until ``threshold`` makes: the dict
+    :func:`train_until` returns (``losses``, ``epochs``, ``reached``, ``predictions``)."""
+    below = np.flatnonzero(run["losses"] < threshold)
+    epochs = int(below[0]) if below.size else min(run["max_epochs"], run["losses"].size - 1)
+    return {"losses": run["losses"][:epochs + 1], "epochs": epochs, "reached": bool(below.size),
+            "predictions": run["predictions"][epochs][:, None]}
+
+
 # ------------------------------------------------------------------------------------- drawing
 def _node_labels(values, layer):
     return [name if np.isnan(v) else f"{name}\n{_fmt(v, 2)}" for name, v in zip(NODE_NAMES[layer], values[layer])]
@@ -339,55 +404,77 @@ def _edge_text(array, prefix=""):
     return np.array([["" if np.isnan(v) else f"{prefix}{_fmt(v, 2)}" for v in row] for row in array], dtype=object)
 
 
-def plot_backprop_step(step=0):
+class BackpropStepPlot(LivePlot):
     """The walk's diagram at ``step`` (see :func:`backprop_steps`), the chain rule of that step underneath.
 
     Forward steps write each node's value in it and the weights on the lines; backward steps write
     :math:`\\partial L/\\partial` each node next to it (red) and the weights' gradients on the lines; the update
     step (learning rate :data:`LEARNING_RATE`) draws each line by the size and sign of its weight's change.
-    ``step`` is the only argument: ``interact`` makes a slider of every argument.
+    Every step changes most of the picture, so each move redraws the two axes (in the same figure).
+    The backend's note compares the walk's gradients with nnlib's layers computing the same network.
     """
-    steps = _steps(LEARNING_RATE)
-    if not 0 <= int(step) < len(steps):
-        raise ValueError(f"step: expected 0..{len(steps) - 1}, got {step}")
-    s = steps[int(step)]
-    params = example_network()[0]
-    fig = Figure(figsize=(10, 6.6), layout="constrained")
-    ax, ax_text = fig.subplots(2, 1, height_ratios=[2.0, 1.25])
-    labels = [_node_labels(s["values"], layer) for layer in range(4)]
-    if s["phase"] == "update":
-        weights = [s["updates"]["W1"], s["updates"]["W2"], None]
-        edge_labels = [_edge_text(weights[0], "Δ "), _edge_text(weights[1], "Δ "), None]
-        limit = max(float(np.abs(weights[0]).max()), float(np.abs(weights[1]).max()))
-    else:
-        weights = [params["W1"], params["W2"], None]
-        limit = 1.0
-        if s["phase"] == "forward":
-            edge_labels = [_edge_text(params["W1"]), _edge_text(params["W2"]), None]
-        else:  # the gradients found so far
-            edge_labels = [_edge_text(s["grads"]["W1"], "∂ "), _edge_text(s["grads"]["W2"], "∂ "), None]
-    drawn = draw_network(ax, DIAGRAM_SIZES, weights, node_labels=labels, edge_labels=edge_labels,
-                         highlight_nodes=s["nodes"], highlight_edges=s["edges"], weight_limit=limit,
-                         layer_names=["inputs", "hidden (sigmoid)", "output", "loss"], label_position=0.35,
-                         legend=False)
-    for layer, column in enumerate(drawn["positions"]):
-        for i, (x, y) in enumerate(column):
-            g = s["node_grads"][layer][i]
-            if not np.isnan(g):
-                name = NODE_NAMES[layer][i]
-                ax.text(x, y + 0.3, f"∂L/∂{name} = {_fmt(g, 2)}", ha="center", va="bottom", fontsize=9,
-                        color=GRADIENT_COLOR, zorder=6)
-    bottom, top = ax.get_ylim()
-    ax.set_ylim(bottom, top + 0.35)
-    what = {"forward": "lines: weights (blue +, red −, width = size)",
-            "backward": "∂ on a line: ∂L/∂(that weight); in red: ∂L/∂(that node)",
-            "update": "lines: the change −η·∂L/∂w of each weight (blue up, red down, width = size)"}[s["phase"]]
-    ax.set_title(f"{s['title']}\n{what}", fontsize=11)
-    ax_text.axis("off")
-    for row, line in enumerate(s["equations"]):
-        ax_text.text(0.0, 1.0 - row * 0.25, line, transform=ax_text.transAxes, ha="left", va="top", fontsize=13,
-                     in_layout=False)  # the text must not shrink the diagram
-    return fig
+
+    figsize = (10, 6.6)
+
+    def setup(self, fig):
+        self.ax, self.ax_text = fig.subplots(2, 1, height_ratios=[2.0, 1.25])
+        # on the figure, not in an axes: the axes are cleared on every move
+        self.caption = self.live(fig.text(0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="0.25"))
+
+    def update(self, step=0, backend="numpy"):
+        ax, ax_text = self.ax, self.ax_text
+        self.empty(ax)
+        self.empty(ax_text)
+        steps = _steps(LEARNING_RATE)
+        if not 0 <= int(step) < len(steps):
+            raise ValueError(f"step: expected 0..{len(steps) - 1}, got {step}")
+        s = steps[int(step)]
+        params = example_network()[0]
+        labels = [_node_labels(s["values"], layer) for layer in range(4)]
+        if s["phase"] == "update":
+            weights = [s["updates"]["W1"], s["updates"]["W2"], None]
+            edge_labels = [_edge_text(weights[0], "Δ "), _edge_text(weights[1], "Δ "), None]
+            limit = max(float(np.abs(weights[0]).max()), float(np.abs(weights[1]).max()))
+        else:
+            weights = [params["W1"], params["W2"], None]
+            limit = 1.0
+            if s["phase"] == "forward":
+                edge_labels = [_edge_text(params["W1"]), _edge_text(params["W2"]), None]
+            else:  # the gradients found so far
+                edge_labels = [_edge_text(s["grads"]["W1"], "∂ "), _edge_text(s["grads"]["W2"], "∂ "), None]
+        drawn = draw_network(ax, DIAGRAM_SIZES, weights, node_labels=labels, edge_labels=edge_labels,
+                             highlight_nodes=s["nodes"], highlight_edges=s["edges"], weight_limit=limit,
+                             layer_names=["inputs", "hidden (sigmoid)", "output", "loss"], label_position=0.35,
+                             legend=False)
+        for layer, column in enumerate(drawn["positions"]):
+            for i, (x, y) in enumerate(column):
+                g = s["node_grads"][layer][i]
+                if not np.isnan(g):
+                    name = NODE_NAMES[layer][i]
+                    ax.text(x, y + 0.3, f"∂L/∂{name} = {_fmt(g, 2)}", ha="center", va="bottom", fontsize=9,
+                            color=GRADIENT_COLOR, zorder=6)
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, top + 0.35)
+        what = {"forward": "lines: weights (blue +, red −, width = size)",
+                "backward": "∂ on a line: ∂L/∂(that weight); in red: ∂L/∂(that node)",
+                "update": "lines: the change −η·∂L/∂w of each weight (blue up, red down, width = size)"}[s["phase"]]
+        ax.set_title(f"{s['title']}\n{what}", fontsize=11)
+        ax_text.axis("off")
+        for row, line in enumerate(s["equations"]):
+            ax_text.text(0.0, 1.0 - row * 0.25, line, transform=ax_text.transAxes, ha="left", va="top", fontsize=13,
+                         in_layout=False)  # the text must not shrink the diagram
+        walk = loss_and_gradients(params, *example_network()[1:])[1]
+        nnlib_grads = {name: NnlibNetwork(name).loss_and_gradients(*example_network()[1:])[1]
+                       for name in chosen_backends(backend)}
+        caption = backend_caption(nnlib_grads)
+        difference = max(float(np.max(np.abs(g[k] - walk[k]))) for g in nnlib_grads.values() for k in PARAMETERS)
+        self.caption.set_text(f"nnlib's layers, {caption.replace('computed by ', '')}; "
+                              f"max |difference| to the hand-written gradients = {difference:.2g}")
+
+
+def plot_backprop_step(step=0, backend="numpy"):
+    """The :class:`BackpropStepPlot` as a static figure."""
+    return BackpropStepPlot().figure(step=step, backend=backend)
 
 
 @functools.lru_cache(maxsize=8)
@@ -414,24 +501,65 @@ def plot_loss_curve(losses, threshold=None, ax=None):
     return fig
 
 
-def plot_training(threshold=0.01):
+def training_caption(runs):
+    """Who trained, and for two backends how far apart their runs are. The loss curves are compared
+    over the epochs both made: rounding differences of 1e-16 grow along a run, and near the plateau of
+    XOR they can move the epoch a threshold is crossed."""
+    if len(runs) == 1:
+        return backend_caption(runs)
+    (a, ra), (b, rb) = runs.items()
+    n = min(ra["losses"].size, rb["losses"].size)
+    caption = backend_caption({a: ra["losses"][:n], b: rb["losses"][:n]})
+    return f"{caption} (loss), epochs {ra['epochs']} vs {rb['epochs']}"
+
+
+class TrainingPlot(LivePlot):
     """Train the walk's network on XOR until the loss is below ``threshold``: the loss curve (left), and
-    the network's four outputs next to their targets (right)."""
-    run = train_until(float(threshold))
-    X, T = xor_data()
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    ax_loss, ax_out = fig.subplots(1, 2, width_ratios=[1.6, 1])
-    plot_loss_curve(run["losses"], threshold, ax=ax_loss)
-    ax_loss.set_xlim(0, 3000)
-    verdict = f"below it after {run['epochs']} epochs" if run["reached"] else f"not reached in {run['epochs']} epochs"
-    ax_loss.set_title(f"threshold {threshold:.2g}: {verdict}")
-    ax_loss.plot([run["epochs"]], [max(run["losses"][-1], 1e-12)], "o", color=NEGATIVE, ms=8)
-    positions = np.arange(len(X))
-    ax_out.bar(positions - 0.2, T[:, 0], width=0.4, color="#bbbbbb", label="target")
-    ax_out.bar(positions + 0.2, run["predictions"][:, 0], width=0.4, color=POSITIVE, label="network")
-    ax_out.set_xticks(positions, [f"({int(a)}, {int(b)})" for a, b in X])
-    ax_out.set_ylim(-0.4, 1.3)
-    ax_out.axhline(0, color="#333333", lw=0.8)
-    ax_out.set_title("outputs for the four XOR inputs")
-    ax_out.legend(fontsize=9, loc="upper right")
-    return fig
+    the network's four outputs next to their targets (right). nnlib's layers train it in the chosen
+    backend (:func:`nnlib_training`, once per backend; a threshold only cuts that run)."""
+
+    figsize = (10, 3.8)
+
+    def setup(self, fig):
+        self.ax_loss, self.ax_out = fig.subplots(1, 2, width_ratios=[1.6, 1])
+        ax = self.ax_loss
+        self.curve = BackendLines(self, ax, color=POSITIVE, lw=2, label="training loss")
+        self.threshold_line = self.live(ax.axhline(1.0, color=NEGATIVE, ls="--", lw=1.5, label="threshold"))
+        self.stop = self.live(ax.plot([], [], "o", color=NEGATIVE, ms=8)[0])
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch (one update on all four examples)")
+        ax.set_ylabel("loss (log scale)")
+        ax.set_ylim(1e-5, 3.0)
+        ax.set_xlim(0, 3000)
+        ax.grid(alpha=0.3, which="major")
+        ax.legend(fontsize=9, loc="lower left")
+        self.live(ax.title)
+        X, T = xor_data()
+        positions = np.arange(len(X))
+        self.ax_out.bar(positions - 0.2, T[:, 0], width=0.4, color="#bbbbbb", label="target")
+        self.bars = [self.live(bar) for bar in self.ax_out.bar(positions + 0.2, np.zeros(len(X)), width=0.4,
+                                                                color=POSITIVE, label="network")]
+        self.ax_out.set_xticks(positions, [f"({int(a)}, {int(b)})" for a, b in X])
+        self.ax_out.set_ylim(-0.4, 1.3)
+        self.ax_out.axhline(0, color="#333333", lw=0.8)
+        self.ax_out.set_title("outputs for the four XOR inputs")
+        self.ax_out.legend(fontsize=9, loc="upper right")
+        self.caption = caption_text(self, ax, y=0.2)
+
+    def update(self, threshold=0.01, backend="numpy"):
+        runs = {b: cut_training(nnlib_training(b), float(threshold)) for b in chosen_backends(backend)}
+        run = next(iter(runs.values()))
+        self.curve.set({b: np.arange(r["losses"].size) for b, r in runs.items()},
+                       {b: np.maximum(r["losses"], 1e-12) for b, r in runs.items()})
+        self.threshold_line.set_ydata([threshold, threshold])
+        self.stop.set_data([run["epochs"]], [max(run["losses"][-1], 1e-12)])
+        verdict = f"below it after {run['epochs']} epochs" if run["reached"] else f"not reached in {run['epochs']} epochs"
+        self.set_title(self.ax_loss, f"threshold {threshold:.2g}: {verdict}")
+        for bar, height in zip(self.bars, run["predictions"][:, 0]):
+            bar.set_height(height)
+        self.caption.set_text(training_caption(runs))
+
+
+def plot_training(threshold=0.01, backend="numpy"):
+    """The :class:`TrainingPlot` as a static figure."""
+    return TrainingPlot().figure(threshold=threshold, backend=backend)

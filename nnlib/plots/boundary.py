@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from .. import names
 from ..model import Dense, Sequential
+from .live import BackendLines, LivePlot, backend_caption, caption_text, chosen_backends
 
 DATASETS = ("moons", "circles", "xor", "spiral")
 
@@ -107,11 +108,16 @@ def boundary_grid(predict, X, resolution=80, margin=0.4):
 
 
 def build_classifier(activation="relu", hidden=(8, 8), seed=0, backend="numpy"):
-    """``2 -> hidden... -> 1`` network: ``activation`` in every hidden layer, sigmoid output."""
+    """``2 -> hidden... -> 1`` network: ``activation`` in every hidden layer, sigmoid output.
+
+    ``backend``: "numpy", "torch" (on the CPU) or "cuda" (the torch backend on the GPU).
+    """
     sizes = (2, *hidden)
     layers = [Dense(n_in, n_out, activation) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     layers.append(Dense(sizes[-1], 1, "sigmoid"))
-    return Sequential(layers, backend=backend, seed=seed)
+    if backend == "numpy":
+        return Sequential(layers, backend="numpy", seed=seed)
+    return Sequential(layers, backend="torch", seed=seed, device="cuda" if backend == "cuda" else "cpu")
 
 
 def train_snapshots(X, y, activation="relu", hidden=(8, 8), epochs=300, every=10, learning_rate=0.03,
@@ -145,14 +151,14 @@ def train_snapshots(X, y, activation="relu", hidden=(8, 8), epochs=300, every=10
 
 
 @lru_cache(maxsize=None)
-def playground_run(dataset="moons", activation="relu", epochs=300, seed=0):
+def playground_run(dataset="moons", activation="relu", epochs=300, seed=0, backend="numpy"):
     """:func:`train_snapshots` on :func:`make_dataset` (``dataset``, seeded), cached per argument tuple.
 
-    The first call for a (dataset, activation) trains (a fraction of a second); every later call,
-    e.g. from a widget, returns the stored result at once.
+    The first call for a (dataset, activation, backend) trains (a fraction of a second); every later
+    call, e.g. from a widget, returns the stored result at once.
     """
     X, y = make_dataset(dataset, seed=seed)
-    run = train_snapshots(X, y, activation, epochs=epochs, seed=seed)
+    run = train_snapshots(X, y, activation, epochs=epochs, seed=seed, backend=backend)
     run.update(X=X, y=y)
     return run
 
@@ -190,24 +196,83 @@ def plot_decision_boundary(grid, X, y, ax=None, title=None):
     return fig
 
 
-def plot_playground(dataset="moons", activation="relu", epoch=300):
-    """The widget: the boundary after ``epoch`` epochs (left) and the training loss so far (right)."""
-    run = playground_run(dataset, names.activation_name(activation))
-    i = snapshot_at(run, epoch)
-    shown = int(run["epochs"][i])
-    fig = Figure(figsize=(9, 4), layout="constrained")
-    ax_boundary, ax_loss = fig.subplots(1, 2, width_ratios=[1, 1.1])
-    grid = {"xx": run["xx"], "yy": run["yy"], "prob": run["probs"][i]}
-    plot_decision_boundary(grid, run["X"], run["y"], ax=ax_boundary,
-                           title=f"{activation} on {dataset}: epoch {shown}, accuracy {run['accuracy'][i]:.0%}")
-    epochs = np.arange(1, run["loss"].size + 1)
-    ax_loss.plot(epochs, run["loss"], color="0.75", lw=1)
-    ax_loss.plot(epochs[:shown], run["loss"][:shown], color="k", lw=2)
-    ax_loss.set_yscale("log")
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_title("training loss (log scale)", fontsize=10)
-    ax_loss.grid(alpha=0.3, which="both")
-    return fig
+def boundary_lines(xx, yy, prob, level=0.5):
+    """The ``level`` contour of ``prob`` over the grid as a list of (k, 2) point arrays (for a LineCollection)."""
+    import contourpy
+
+    return contourpy.contour_generator(xx, yy, prob).lines(level)
+
+
+class PlaygroundPlot(LivePlot):
+    """The widget: the boundary after ``epoch`` epochs (left) and the training loss so far (right).
+
+    With ``backend="both"`` the NumPy network's boundary is shaded and drawn solid, the PyTorch
+    network's (same initial weights, same data) drawn dashed, and both loss curves overlaid.
+    """
+
+    figsize = (9, 4)
+
+    def setup(self, fig):
+        from matplotlib.collections import LineCollection
+
+        self.ax, self.ax_loss = fig.subplots(1, 2, width_ratios=[1, 1.1])
+        ax = self.ax
+        self.image = self.live(ax.imshow(np.zeros((2, 2)), origin="lower", cmap=BACKGROUND, vmin=0, vmax=1,
+                                         aspect="auto", interpolation="bilinear"))
+        self.contours = {}
+        for name in ("numpy", "torch", "cuda"):
+            style = {"colors": "k", "linewidths": 1.5} if name == "numpy" else \
+                {"colors": "k", "linewidths": 1.5, "linestyles": (0, (4, 3))}
+            self.contours[name] = self.live(ax.add_collection(LineCollection([], zorder=3, **style)))
+        # animated too: animated artists are drawn over the still ones, and the points lie on the shading
+        self.points = [self.live(ax.scatter(np.zeros(1), np.zeros(1), s=14, c=color, edgecolors="white",
+                                            linewidths=0.5, label=f"class {label}", zorder=4))
+                       for label, color in enumerate(POINT_COLORS)]
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(" ", fontsize=10)
+        self.live(ax.title)  # the title changes with every move
+        self.full_loss = self.live(self.ax_loss.plot([], [], color="0.75", lw=1)[0])
+        self.loss_lines = BackendLines(self, self.ax_loss, color="k", lw=2)
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_xlabel("epoch")
+        self.ax_loss.set_title("training loss (log scale)", fontsize=10)
+        self.ax_loss.grid(alpha=0.3, which="both")
+        self.caption = caption_text(self, self.ax_loss, y=0.9)
+        self.dataset = None
+
+    def update(self, dataset="moons", activation="relu", epoch=300, backend="numpy"):
+        activation = names.activation_name(activation)
+        runs = {name: playground_run(dataset, activation, backend=name) for name in chosen_backends(backend)}
+        first = next(iter(runs.values()))
+        i = snapshot_at(first, epoch)
+        shown = int(first["epochs"][i])
+        if dataset != self.dataset:  # new points and extent: the one full redraw of a dataset change
+            self.dataset = dataset
+            for label, points in enumerate(self.points):
+                points.set_offsets(first["X"][first["y"] == label])
+            extent = (float(first["xx"].min()), float(first["xx"].max()), float(first["yy"].min()),
+                      float(first["yy"].max()))
+            self.image.set_extent(extent)
+            self.set_limits(self.ax, x=extent[:2], y=extent[2:])
+            epochs = np.arange(1, first["loss"].size + 1)
+            self.set_limits(self.ax_loss, x=(0, epochs[-1] + 1),
+                            y=(10 ** np.floor(np.log10(first["loss"].min())), 10 ** np.ceil(np.log10(first["loss"].max()))))
+        self.image.set_data(first["probs"][i])
+        for name, contour in self.contours.items():
+            contour.set_visible(name in runs)
+            if name in runs:
+                contour.set_segments(boundary_lines(first["xx"], first["yy"], runs[name]["probs"][i]))
+        epochs = np.arange(1, first["loss"].size + 1)
+        self.full_loss.set_data(epochs, first["loss"])
+        self.loss_lines.set(epochs[:shown], {name: run["loss"][:shown] for name, run in runs.items()})
+        self.set_title(self.ax, f"{activation} on {dataset}: epoch {shown}, accuracy {first['accuracy'][i]:.0%}")
+        self.caption.set_text(backend_caption({name: run["probs"][i] for name, run in runs.items()}))
+
+
+def plot_playground(dataset="moons", activation="relu", epoch=300, backend="numpy"):
+    """The :class:`PlaygroundPlot` as a static figure."""
+    return PlaygroundPlot().figure(dataset=dataset, activation=activation, epoch=epoch, backend=backend)
 
 
 def plot_boundaries_grid(datasets=("moons", "circles", "xor", "spiral"),

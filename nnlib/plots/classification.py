@@ -12,6 +12,8 @@ notebook ``08_complete_example`` uses:
 import numpy as np
 from matplotlib.figure import Figure
 
+from .live import LivePlot, backend_caption, caption_text, chosen_backends
+
 #: one colour per class (in ``classes_`` order) and per model, shared by every plot
 CLASS_COLORS = ("#e08214", "#8073ac", "#1b9e77", "#d6604d", "#4393c3")
 MODEL_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b")
@@ -229,43 +231,107 @@ def plot_confusion_matrix(matrix, labels, title="Confusion matrix"):
     return fig
 
 
-def plot_penguin_prediction(model, X, y, island="Biscoe", sex="female", bill_length_mm=45.0, bill_depth_mm=16.0,
-                            flipper_length_mm=205.0, body_mass_g=4500.0):
-    """The widget: where one penguin sits among ``X, y`` (two scatter plots) and ``model``'s probabilities.
+class PenguinPredictionPlot(LivePlot):
+    """The widget: where one penguin sits among ``X, y`` (two scatter plots) and the model's probabilities.
 
     Parameters
     ----------
-    model : fitted pipeline or classifier taking the raw penguin columns
+    models : fitted pipeline or classifier taking the raw penguin columns, or a dict backend -> such a
+        model (e.g. one :func:`nnlib.persistence.load_pipeline` per backend); "both" then draws the
+        NumPy and PyTorch probabilities side by side and their largest difference
     X, y : the penguins drawn as background (e.g. the training rows)
-    island, sex, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g : the penguin to classify
     """
-    from ..datasets import one_penguin
 
-    row = one_penguin(island=island, sex=sex, bill_length_mm=bill_length_mm, bill_depth_mm=bill_depth_mm,
-                      flipper_length_mm=flipper_length_mm, body_mass_g=body_mass_g)
-    probabilities = class_probabilities(model, row)
-    fig = Figure(figsize=(11, 3.4), layout="constrained")
-    axes = fig.subplots(1, 3)
-    pairs = (("bill_length_mm", "bill_depth_mm"), ("flipper_length_mm", "body_mass_g"))
-    for ax, (cx, cy) in zip(axes[:2], pairs):
-        for color, (label, values) in zip(CLASS_COLORS, class_groups(X, y, [cx, cy]).items()):
-            ax.scatter(values[:, 0], values[:, 1], s=8, alpha=0.45, color=color, label=str(label))
-        ax.scatter(row[cx], row[cy], marker="*", s=320, color="black", edgecolor="white", zorder=3,
-                   label="this penguin")
-        ax.set_xlabel(cx)
-        ax.set_ylabel(cy)
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7, loc="lower left")
-    labels, values = list(probabilities), list(probabilities.values())
-    bars = axes[2].bar([str(label) for label in labels], values, color=CLASS_COLORS[: len(labels)])
-    for bar, value in zip(bars, values):
-        axes[2].text(bar.get_x() + bar.get_width() / 2, value + 0.02, f"{value:.3f}", ha="center")
-    axes[2].set_ylim(0, 1.12)
-    axes[2].set_title(f"predicted: {labels[int(np.argmax(values))]}")
-    axes[2].set_ylabel("probability")
-    fig.suptitle(f"{island}, {sex}: bill {bill_length_mm:.1f} x {bill_depth_mm:.1f} mm, "
-                 f"flipper {flipper_length_mm:.0f} mm, {body_mass_g:.0f} g", fontsize=10)
-    return fig
+    figsize = (11, 3.4)
+    PAIRS = (("bill_length_mm", "bill_depth_mm"), ("flipper_length_mm", "body_mass_g"))
+
+    def __init__(self, models, X, y):
+        super().__init__()
+        self.models = models if isinstance(models, dict) else {"numpy": models}
+        self.X, self.y = X, y
+
+    @classmethod
+    def example(cls):
+        """A small pipeline trained on the penguins in both backends (for the benchmark and tests)."""
+        from sklearn.pipeline import make_pipeline
+
+        from ..datasets import load_penguins, penguin_preprocessor
+        from ..sklearn import NNClassifier
+
+        X, y = load_penguins()
+        models = {backend: make_pipeline(penguin_preprocessor(),
+                                         NNClassifier(epochs=5, backend=backend, random_state=0)).fit(X, y)
+                  for backend in ("numpy", "torch")}
+        return cls(models, X, y)
+
+    def setup(self, fig):
+        axes = self.axes = fig.subplots(1, 3)
+        self.stars = []
+        for ax, (cx, cy) in zip(axes[:2], self.PAIRS):
+            for color, (label, values) in zip(CLASS_COLORS, class_groups(self.X, self.y, [cx, cy]).items()):
+                ax.scatter(values[:, 0], values[:, 1], s=8, alpha=0.45, color=color, label=str(label))
+            self.stars.append(self.live(ax.scatter([0.0], [0.0], marker="*", s=320, color="black", edgecolor="white",
+                                                   zorder=3, label="this penguin")))
+            ax.set_xlabel(cx)
+            ax.set_ylabel(cy)
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=7, loc="lower left")
+        labels = [str(label) for label in _classes(next(iter(self.models.values())))]
+        positions = np.arange(len(labels))
+        self.bars, self.texts = {}, {}
+        for name in ("numpy", "torch", "cuda"):
+            offset, width = (-0.2, 0.4) if name == "numpy" else (0.2, 0.4)
+            hatch = None if name == "numpy" else "//"
+            self.bars[name] = [self.live(bar) for bar in axes[2].bar(positions + offset, np.zeros(len(labels)),
+                                                                     width=width, color=CLASS_COLORS[:len(labels)],
+                                                                     hatch=hatch, edgecolor="white")]
+            self.texts[name] = [self.live(axes[2].text(p + offset, 0.02, "", ha="center", fontsize=8))
+                                for p in positions]
+        axes[2].set_xticks(positions, labels)
+        axes[2].set_ylim(0, 1.12)
+        axes[2].set_ylabel("probability")
+        self.live(axes[2].title)
+        self.suptitle = self.live(fig.suptitle(" ", fontsize=10))
+        self.caption = caption_text(self, axes[2], y=0.88)
+
+    def update(self, island="Biscoe", sex="female", bill_length_mm=45.0, bill_depth_mm=16.0, flipper_length_mm=205.0,
+               body_mass_g=4500.0, backend="numpy"):
+        from ..datasets import one_penguin
+
+        row = one_penguin(island=island, sex=sex, bill_length_mm=bill_length_mm, bill_depth_mm=bill_depth_mm,
+                          flipper_length_mm=flipper_length_mm, body_mass_g=body_mass_g)
+        names = [b for b in chosen_backends(backend) if b in self.models] or [next(iter(self.models))]
+        probabilities = {b: class_probabilities(self.models[b], row) for b in names}
+        for star, (cx, cy) in zip(self.stars, self.PAIRS):
+            star.set_offsets([[float(row[cx].iloc[0]), float(row[cy].iloc[0])]])
+        single = len(names) == 1
+        for name, bars in self.bars.items():
+            for i, (bar, text) in enumerate(zip(bars, self.texts[name])):
+                shown = name in probabilities
+                bar.set_visible(shown)
+                text.set_visible(shown)
+                if shown:
+                    value = list(probabilities[name].values())[i]
+                    x = i - 0.2 if not single and name == "numpy" else (i + 0.2 if not single else i)
+                    bar.set_x(x - (0.4 if not single else 0.8) / 2)
+                    bar.set_width(0.4 if not single else 0.8)
+                    bar.set_height(value)
+                    text.set_position((x, value + 0.02))
+                    text.set_text(f"{value:.3f}")
+        first = probabilities[names[0]]
+        labels, values = list(first), list(first.values())
+        self.set_title(self.axes[2], f"predicted: {labels[int(np.argmax(values))]}")
+        self.suptitle.set_text(f"{island}, {sex}: bill {bill_length_mm:.1f} x {bill_depth_mm:.1f} mm, "
+                               f"flipper {flipper_length_mm:.0f} mm, {body_mass_g:.0f} g")
+        self.caption.set_text(backend_caption({b: np.array(list(p.values())) for b, p in probabilities.items()}))
+
+
+def plot_penguin_prediction(model, X, y, island="Biscoe", sex="female", bill_length_mm=45.0, bill_depth_mm=16.0,
+                            flipper_length_mm=205.0, body_mass_g=4500.0, backend="numpy"):
+    """The :class:`PenguinPredictionPlot` of ``model`` (or ``{backend: model}``) as a static figure."""
+    return PenguinPredictionPlot(model, X, y).figure(
+        island=island, sex=sex, bill_length_mm=bill_length_mm, bill_depth_mm=bill_depth_mm,
+        flipper_length_mm=flipper_length_mm, body_mass_g=body_mass_g, backend=backend)
 
 
 # ------------------------------------------------------------------------------ static figure

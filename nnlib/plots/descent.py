@@ -30,6 +30,7 @@ import functools
 import numpy as np
 from matplotlib.figure import Figure
 
+from .live import Backend, BackendLines, LivePlot, backend_caption, caption_text, chosen_backends
 from .losses import line_gradient, line_loss, make_loss, parameter_loss, parameter_slope, toy_data
 
 #: colours of the four regimes, used in titles and the overview figure
@@ -71,17 +72,17 @@ def gradient_descent(gradient, start, learning_rate, steps, limit=DIVERGED):
     return np.array(path)
 
 
-def loss_1d(w):
+def loss_1d(w, backend="numpy"):
     r""":math:`L(w)`, the MSE of :math:`\hat y = w x` on the five points: one float or an array like ``w``."""
     x, y = toy_data()
-    values = parameter_loss(np.atleast_1d(w), x, y)
+    values = parameter_loss(np.atleast_1d(w), x, y, backend=backend)
     return float(values[0]) if np.ndim(w) == 0 else values
 
 
-def gradient_1d(w):
+def gradient_1d(w, backend="numpy"):
     r""":math:`dL/dw` of :func:`loss_1d` (:func:`nnlib.plots.losses.parameter_slope`)."""
     x, y = toy_data()
-    return parameter_slope(float(np.asarray(w).ravel()[0]), x, y)
+    return parameter_slope(float(np.asarray(w).ravel()[0]), x, y, backend=backend)
 
 
 def curvature_1d():
@@ -90,19 +91,24 @@ def curvature_1d():
     return float(2.0 * np.mean(x * x))
 
 
-def loss_2d(w, b):
+def loss_2d(w, b, backend="numpy"):
     r""":math:`L(w, b)`, the MSE of the line :math:`\hat y = w x + b`; arrays of the same shape give a grid."""
     x, y = toy_data()
-    fn = make_loss("mse")
+    fn = make_loss("mse", backend)
+    if backend != "numpy":
+        x, y = Backend(backend).tensor(x), Backend(backend).tensor(y)
     w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
     values = np.array([line_loss(wi, bi, x, y, fn) for wi, bi in zip(w.ravel(), b.ravel())]).reshape(w.shape)
     return float(values) if values.ndim == 0 else values
 
 
-def gradient_2d(theta):
+def gradient_2d(theta, backend="numpy"):
     r""":math:`\nabla L = (\partial L/\partial w, \partial L/\partial b)` at ``theta = (w, b)``, as an array."""
     x, y = toy_data()
-    return np.array(line_gradient(theta[0], theta[1], x, y))
+    if backend == "numpy":
+        return np.array(line_gradient(theta[0], theta[1], x, y))
+    b = Backend(backend)
+    return np.array(line_gradient(theta[0], theta[1], b.tensor(x), b.tensor(y), make_loss("mse", backend)))
 
 
 def hessian_2d():
@@ -139,17 +145,19 @@ def learning_rate_regime(learning_rate, curvature):
     return "diverging"
 
 
-def descent_path_1d(learning_rate, steps=12, start=START_1D):
-    """The 1-D walk: ``{"w", "loss", "regime"}``, positions and their losses (one more than ``steps``)."""
-    path = gradient_descent(gradient_1d, start, learning_rate, steps)
-    return {"w": path, "loss": loss_1d(path), "regime": learning_rate_regime(learning_rate, curvature_1d())}
+def descent_path_1d(learning_rate, steps=12, start=START_1D, backend="numpy"):
+    """The 1-D walk: ``{"w", "loss", "regime"}``, positions and their losses (one more than ``steps``),
+    every slope and loss computed by nnlib's ``backend`` ("numpy", "torch" or "cuda")."""
+    path = gradient_descent(lambda w: gradient_1d(w, backend), start, learning_rate, steps)
+    return {"w": path, "loss": loss_1d(path, backend), "regime": learning_rate_regime(learning_rate, curvature_1d())}
 
 
-def descent_path_2d(learning_rate, steps=30, start=START_2D):
-    """The 2-D walk: ``{"path"}`` of shape (k+1, 2) with columns (w, b), ``loss`` per position, ``regime``."""
-    path = gradient_descent(gradient_2d, start, learning_rate, steps)
+def descent_path_2d(learning_rate, steps=30, start=START_2D, backend="numpy"):
+    """The 2-D walk: ``{"path"}`` of shape (k+1, 2) with columns (w, b), ``loss`` per position, ``regime``,
+    computed by nnlib's ``backend``."""
+    path = gradient_descent(lambda theta: gradient_2d(theta, backend), start, learning_rate, steps)
     largest = float(np.linalg.eigvalsh(hessian_2d()).max())
-    return {"path": path, "loss": loss_2d(path[:, 0], path[:, 1]),
+    return {"path": path, "loss": loss_2d(path[:, 0], path[:, 1], backend),
             "regime": learning_rate_regime(learning_rate, largest)}
 
 
@@ -180,34 +188,69 @@ def _loss_per_step(ax, losses, best, color):
     ax.grid(alpha=0.3, which="major")
 
 
-def plot_descent_1d(learning_rate=0.02, steps=12):
-    """Left: the walk on :math:`L(w)` from :data:`START_1D`, each step an arrow. Right: the loss at every step.
+class _StepsPanel:
+    """The right-hand panel: :math:`L - L_{min}` at every step on a log scale, one live line per backend."""
 
-    Both arguments are sliders in the notebook (``interact`` makes a widget of every argument).
-    """
-    start = START_1D
-    walk = descent_path_1d(learning_rate, steps, start)
-    color = REGIME_COLORS[walk["regime"]]
-    ws = np.linspace(*W_RANGE, 201)
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    ax, ax_steps = fig.subplots(1, 2)
-    ax.plot(ws, loss_1d(ws), color="#333333", lw=2, label="L(w)")
-    shown = _visible(walk["w"], W_RANGE[0], W_RANGE[1])
-    for w0, w1 in zip(shown[:-1], shown[1:]):
-        ax.annotate("", (w1, loss_1d(float(w1))), (w0, loss_1d(float(w0))),
-                    arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5})
-    ax.plot(shown, loss_1d(shown), "o", color=color, ms=5, label=f"{len(walk['w']) - 1} steps from w = {start:g}")
-    ax.plot([shown[0]], [loss_1d(float(shown[0]))], "s", color="#333333", ms=7)
-    ax.set_xlim(*W_RANGE)
-    ax.set_ylim(-2, 40)
-    ax.set_xlabel("weight w")
-    ax.set_ylabel("loss L(w)")
-    ax.legend(fontsize=9, loc="upper right")
-    ax.grid(alpha=0.3)
-    ax.set_title(_regime_title(walk["regime"], learning_rate), color=color)
+    def __init__(self, plot, ax):
+        self.lines = BackendLines(plot, ax, marker="o", ms=3)
+        ax.set_yscale("log")
+        ax.set_ylim(1e-6, 1e5)
+        ax.set_xlabel("step")
+        ax.set_ylabel("L − L_min")
+        ax.set_title("how far above the minimum (log scale)")
+        ax.grid(alpha=0.3, which="major")
+        self.ax = ax
+
+    def set(self, losses_by_backend, best, color, steps):
+        first = next(iter(losses_by_backend.values()))
+        self.lines.set(np.arange(len(first)), {b: np.maximum(np.asarray(v) - best, 1e-9)
+                                               for b, v in losses_by_backend.items()}, color=color)
+        # the step axis grows in tens, so most moves only redraw the lines
+        LivePlot.set_limits(self.ax, x=(-0.5, 10 * np.ceil((steps + 1) / 10) + 0.5))
+
+
+def _best_1d():
     x, y = toy_data()
-    _loss_per_step(ax_steps, walk["loss"], loss_1d(float(np.sum(x * y) / np.sum(x * x))), color)
-    return fig
+    return loss_1d(float(np.sum(x * y) / np.sum(x * x)))
+
+
+class Descent1DPlot(LivePlot):
+    """Left: the walk on :math:`L(w)` from :data:`START_1D`, one dot per step. Right: the loss at every step."""
+
+    figsize = (10, 3.8)
+
+    def setup(self, fig):
+        ax, ax_steps = self.ax, _ = fig.subplots(1, 2)
+        ws = np.linspace(*W_RANGE, 201)
+        ax.plot(ws, loss_1d(ws), color="#333333", lw=2, label="L(w)")
+        self.walk = BackendLines(self, ax, marker="o", ms=5, lw=1.2, label="the walk, one dot per step")
+        start = START_1D
+        ax.plot([start], [loss_1d(start)], "s", color="#333333", ms=7, label=f"start w = {start:g}")
+        ax.set_xlim(*W_RANGE)
+        ax.set_ylim(-2, 40)
+        ax.set_xlabel("weight w")
+        ax.set_ylabel("loss L(w)")
+        ax.legend(fontsize=9, loc="upper right")
+        ax.grid(alpha=0.3)
+        self.live(ax.title)
+        self.steps_panel = _StepsPanel(self, ax_steps)
+        self.caption = caption_text(self, ax_steps)
+
+    def update(self, learning_rate=0.02, steps=12, backend="numpy"):
+        walks = {b: descent_path_1d(learning_rate, steps, backend=b) for b in chosen_backends(backend)}
+        first = next(iter(walks.values()))
+        color = REGIME_COLORS[first["regime"]]
+        shown = {b: _visible(walk["w"], W_RANGE[0], W_RANGE[1]) for b, walk in walks.items()}
+        self.walk.set(shown, {b: walk["loss"][:len(shown[b])] for b, walk in walks.items()}, color=color)
+        self.set_title(self.ax, _regime_title(first["regime"], learning_rate))
+        self.ax.title.set_color(color)
+        self.steps_panel.set({b: walk["loss"] for b, walk in walks.items()}, _best_1d(), color, steps)
+        self.caption.set_text(backend_caption({b: [walk["w"], walk["loss"]] for b, walk in walks.items()}))
+
+
+def plot_descent_1d(learning_rate=0.02, steps=12, backend="numpy"):
+    """The :class:`Descent1DPlot` as a static figure."""
+    return Descent1DPlot().figure(learning_rate=learning_rate, steps=steps, backend=backend)
 
 
 @functools.lru_cache(maxsize=1)
@@ -233,18 +276,38 @@ def _draw_path(ax, path, color):
     ax.plot(*path[0], "s", color="#333333", ms=7, label="start")
 
 
-def plot_descent_2d(learning_rate=0.02, steps=30):
+class Descent2DPlot(LivePlot):
     r"""Left: the contours of :math:`L(w, b)` with the walk from :data:`START_2D`. Right: the loss at every step."""
-    walk = descent_path_2d(learning_rate, steps)
-    color = REGIME_COLORS[walk["regime"]]
-    fig = Figure(figsize=(10, 4.2), layout="constrained")
-    ax, ax_steps = fig.subplots(1, 2)
-    _contours(ax)
-    _draw_path(ax, walk["path"], color)
-    ax.legend(fontsize=9, loc="upper right")
-    ax.set_title(_regime_title(walk["regime"], learning_rate), color=color)
-    _loss_per_step(ax_steps, walk["loss"], loss_2d(*minimum_2d()), color)
-    return fig
+
+    figsize = (10, 4.2)
+
+    def setup(self, fig):
+        ax, ax_steps = self.ax, _ = fig.subplots(1, 2)
+        _contours(ax)
+        self.walk = BackendLines(self, ax, marker="o", ms=3.5, lw=1.5)
+        ax.plot(*START_2D, "s", color="#333333", ms=7, label="start")
+        ax.legend(fontsize=9, loc="upper right")
+        self.live(ax.title)
+        self.steps_panel = _StepsPanel(self, ax_steps)
+        self.caption = caption_text(self, ax_steps)
+
+    def update(self, learning_rate=0.02, steps=30, backend="numpy"):
+        walks = {b: descent_path_2d(learning_rate, steps, backend=b) for b in chosen_backends(backend)}
+        first = next(iter(walks.values()))
+        color = REGIME_COLORS[first["regime"]]
+        low, high = (W_RANGE[0], B_RANGE[0]), (W_RANGE[1], B_RANGE[1])
+        shown = {b: _visible(walk["path"], low, high) for b, walk in walks.items()}
+        self.walk.set({b: path[:, 0] for b, path in shown.items()}, {b: path[:, 1] for b, path in shown.items()},
+                      color=color)
+        self.set_title(self.ax, _regime_title(first["regime"], learning_rate))
+        self.ax.title.set_color(color)
+        self.steps_panel.set({b: walk["loss"] for b, walk in walks.items()}, loss_2d(*minimum_2d()), color, steps)
+        self.caption.set_text(backend_caption({b: [walk["path"], walk["loss"]] for b, walk in walks.items()}))
+
+
+def plot_descent_2d(learning_rate=0.02, steps=30, backend="numpy"):
+    """The :class:`Descent2DPlot` as a static figure."""
+    return Descent2DPlot().figure(learning_rate=learning_rate, steps=steps, backend=backend)
 
 
 def plot_learning_rate_regimes(learning_rates=(0.02, 0.12, 0.25, 0.32), steps=30):

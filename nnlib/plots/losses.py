@@ -23,12 +23,14 @@ Drawing (slider callbacks, each returning a Figure): :func:`plot_parameter_loss`
 :func:`plot_outlier_fits`, and the static overview :func:`plot_loss_overview` (``figures/losses.png``).
 """
 import importlib
+from functools import lru_cache
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from .. import names
 from ..numpy_nn import log_softmax, softmax, stable_sigmoid
+from .live import Backend, BackendLines, LivePlot, backend_caption, caption_text, chosen_backends, compute
 
 #: the three regression losses, drawn together
 REGRESSION_LOSSES = ("mse", "mae", "huber")
@@ -47,11 +49,14 @@ N_CLASSES = 3  #: classes of the cross-entropy examples
 
 # ------------------------------------------------------------------------------------------ data
 def make_loss(name, backend="numpy", delta=1.0):
-    """An nnlib loss object by name or alias (``"l2"`` is ``"mse"``); ``delta`` is for Huber only."""
+    """An nnlib loss object by name or alias (``"l2"`` is ``"mse"``); ``delta`` is for Huber only.
+
+    ``backend``: "numpy", "torch", or "cuda" (the torch loss; the inputs decide the device).
+    """
     name = names.loss_name(name)
-    if backend not in ("numpy", "torch"):
-        raise ValueError(f"backend: expected 'numpy' or 'torch', got {backend!r}")
-    module = importlib.import_module(f"nnlib.{backend}_nn")  # torch is imported only when asked for
+    if backend not in ("numpy", "torch", "cuda"):
+        raise ValueError(f"backend: expected 'numpy', 'torch' or 'cuda', got {backend!r}")
+    module = importlib.import_module("nnlib.numpy_nn" if backend == "numpy" else "nnlib.torch_nn")
     cls = getattr(module, names.LOSSES[name])
     return cls(delta=delta) if name == "huber" else cls()
 
@@ -71,11 +76,12 @@ def _one_example(name, prediction, target, n_classes):
 def _point(loss, name, prediction, target, n_classes, backend):
     """``(value, slope)`` of the nnlib loss object ``loss`` for one example."""
     p, t = _one_example(name, prediction, target, n_classes)
-    if backend == "torch":
+    if backend != "numpy":
         import torch
 
-        p, t = torch.as_tensor(p), torch.as_tensor(t)
-    return float(loss.value(p, t)), float(np.asarray(loss.gradient(p, t)).ravel()[0])
+        device = Backend(backend).device
+        p, t = torch.as_tensor(p, device=device), torch.as_tensor(t, device=device)
+    return float(loss.value(p, t)), float(Backend.numpy(loss.gradient(p, t)).ravel()[0])
 
 
 def loss_point(name, prediction, target, *, delta=1.0, n_classes=N_CLASSES, backend="numpy"):
@@ -129,19 +135,20 @@ def toy_data():
     return x, y
 
 
-def parameter_loss(ws, x, y, loss="mse"):
+def parameter_loss(ws, x, y, loss="mse", backend="numpy"):
     r"""The loss of the model :math:`\hat y = w x` for every weight in ``ws``: :math:`L(w) = \text{loss}(w x, y)`.
 
     The loss wraps the model: give it parameters, it predicts and says in one number how far the
     predictions are from the targets. Returns an array shaped like ``ws``.
     """
-    fn = make_loss(loss)
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    b = Backend(backend)
+    fn = make_loss(loss, backend)
+    x, y = b.tensor(x), b.tensor(y)
     ws = np.asarray(ws, dtype=np.float64)
-    return np.array([fn.value(w * x, y) for w in ws.ravel()]).reshape(ws.shape)
+    return np.array([float(fn.value(w * x, y)) for w in ws.ravel()]).reshape(ws.shape)
 
 
-def parameter_slope(w, x, y, loss="mse"):
+def parameter_slope(w, x, y, loss="mse", backend="numpy"):
     r"""The slope :math:`dL/dw` of :func:`parameter_loss` at ``w``, by the chain rule:
 
     .. math:: \frac{dL}{dw} = \sum_i \frac{\partial L}{\partial \hat y_i} \frac{\partial \hat y_i}{\partial w}
@@ -149,9 +156,10 @@ def parameter_slope(w, x, y, loss="mse"):
 
     with :math:`\partial L/\partial \hat y` from the loss's ``gradient``.
     """
-    fn = make_loss(loss)
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    return float(np.sum(fn.gradient(float(w) * x, y) * x))
+    b = Backend(backend)
+    fn = make_loss(loss, backend)
+    x, y = b.tensor(x), b.tensor(y)
+    return float((fn.gradient(float(w) * x, y) * x).sum())
 
 
 def outlier_data(outlier_shift=0.0, n=12, seed=0):
@@ -169,8 +177,8 @@ def outlier_data(outlier_shift=0.0, n=12, seed=0):
     return x, y
 
 
-def _loss_object(loss, delta=1.0):
-    return loss if hasattr(loss, "gradient") else make_loss(loss, delta=delta)
+def _loss_object(loss, delta=1.0, backend="numpy"):
+    return loss if hasattr(loss, "gradient") else make_loss(loss, backend, delta=delta)
 
 
 def line_loss(w, b, x, y, loss="mse", delta=1.0):
@@ -186,12 +194,13 @@ def line_gradient(w, b, x, y, loss="mse", delta=1.0):
     :math:`\partial L/\partial w = \sum_i g_i x_i` and :math:`\partial L/\partial b = \sum_i g_i`.
     ``loss`` is a name or an nnlib loss object.
     """
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if not hasattr(x, "detach"):  # tensors (from fit_line_with_loss on the torch backend) stay tensors
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     g = _loss_object(loss, delta).gradient(float(w) * x + float(b), y)
     return float(g @ x), float(g.sum())
 
 
-def fit_line_with_loss(x, y, loss="mse", delta=1.0, steps=1500, learning_rate=0.3):
+def fit_line_with_loss(x, y, loss="mse", delta=1.0, steps=1500, learning_rate=0.3, backend="numpy"):
     r"""The line :math:`\hat y = w x + b` with the smallest loss, found by gradient descent.
 
     Each step moves :math:`(w, b)` against the slope of the loss (:func:`line_gradient`). The step size
@@ -202,7 +211,9 @@ def fit_line_with_loss(x, y, loss="mse", delta=1.0, steps=1500, learning_rate=0.
     -------
     (w, b) : tuple of float
     """
-    fn = _loss_object(loss, delta)
+    fn = _loss_object(loss, delta, backend)
+    if backend != "numpy":
+        x, y = Backend(backend).tensor(x), Backend(backend).tensor(y)
     w = b = 0.0
     for t in range(steps):
         dw, db = line_gradient(w, b, x, y, fn)
@@ -270,71 +281,149 @@ def _mark(ax, x, y, color):
     ax.plot([x], [y], "o", color=color, ms=8, mec="white", mew=1.5, zorder=5)
 
 
-def plot_parameter_loss(w=1.0):
+def _marker(plot, ax, color):
+    """A live dot for the current point of a curve."""
+    return plot.live(ax.plot([], [], "o", color=color, ms=8, mec="white", mew=1.5, zorder=5)[0])
+
+
+@lru_cache(maxsize=256)
+def _cached_curve(name, target, delta, n_classes, backend):
+    """:func:`loss_curve` per setting: a slider that moves only the prediction reuses the curves."""
+    return loss_curve(name, target, delta=delta, n_classes=n_classes, backend=backend)
+
+
+def _curves(backend, name, target, delta=1.0, n_classes=N_CLASSES):
+    """The loss curve computed by each chosen backend: {backend: curve dict}."""
+    return {b: _cached_curve(names.loss_name(name), float(target), float(delta), n_classes, b)
+            for b in chosen_backends(backend)}
+
+
+def _caption(curves_by_loss):
+    """backend_caption over every curve of every loss in ``{loss: {backend: curve}}``."""
+    backends = next(iter(curves_by_loss.values()))
+    return backend_caption({b: [c[b]["value"] for c in curves_by_loss.values()] +
+                               [c[b]["gradient"] for c in curves_by_loss.values()] for b in backends})
+
+
+class ParameterLossPlot(LivePlot):
     r"""Left: the data and the line :math:`\hat y = w x`. Right: the MSE :math:`L(w)` with the tangent at ``w``.
 
     The tangent's slope is :math:`dL/dw` (:func:`parameter_slope`): it says which way is downhill.
-    (Every argument of a slider callback becomes a slider in ``interact``, so there is no ``loss`` argument.)
     """
-    loss = "mse"
+
+    figsize = (10, 3.8)
+    WS = np.linspace(-0.5, 4.5, 201)
+
+    def setup(self, fig):
+        from matplotlib.collections import LineCollection
+
+        self.ax_data, self.ax_loss = fig.subplots(1, 2)
+        x, y = toy_data()
+        ax = self.ax_data
+        ax.plot(x, y, "o", color="#333333", label="data", zorder=4)
+        self.line = self.live(ax.plot([], [], color=COLORS["mse"], lw=2, label="prediction ŷ = w·x")[0])
+        self.errors = self.live(ax.add_collection(LineCollection([], colors="#d62728", linewidths=1.5,
+                                                                 label="errors ŷ − y")))
+        ax.set_xlim(-1.5, 3.5)
+        ax.set_ylim(-6, 10)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.set_title("the model with weight w")
+        ax.legend(fontsize=9, loc="upper left")
+        ax.grid(alpha=0.3)
+        ax = self.ax_loss
+        self.curve = BackendLines(self, ax, color="#333333", lw=2, label="L(w), MSE")
+        self.tangent = self.live(ax.plot([], [], color="#d62728", lw=2, label="tangent, slope dL/dw")[0])
+        self.dot = _marker(self, ax, "#d62728")
+        self.live(ax.title)
+        ax.set_xlim(self.WS[0], self.WS[-1])
+        ax.set_xlabel("weight w")
+        ax.legend(fontsize=9, loc="upper center")
+        ax.grid(alpha=0.3)
+        self.caption = caption_text(self, ax)
+
+    def update(self, w=1.0, backend="numpy"):
+        x, y = toy_data()
+        curves = {b: _cached_parameter_loss(b) for b in chosen_backends(backend)}
+        first = next(iter(chosen_backends(backend)))
+        value = float(parameter_loss([w], x, y, backend=first)[0])
+        slope = parameter_slope(w, x, y, backend=first)
+        xs = np.array([-1.5, 3.5])
+        self.line.set_data(xs, w * xs)
+        self.errors.set_segments([[(xi, yi), (xi, w * xi)] for xi, yi in zip(x, y)])
+        self.curve.set(self.WS, curves)
+        span = np.array([w - 0.8, w + 0.8])
+        self.tangent.set_data(span, value + slope * (span - w))
+        self.dot.set_data([w], [value])
+        self.set_limits(self.ax_loss, y=(-2, max(25.0, float(curves[first].max()) * 0.6)))
+        self.set_title(self.ax_loss, f"L({w:.2f}) = {value:.2f}, slope dL/dw = {slope:.2f}")
+        self.caption.set_text(backend_caption(curves))
+
+
+@lru_cache(maxsize=8)
+def _cached_parameter_loss(backend):
     x, y = toy_data()
-    ws = np.linspace(-0.5, 4.5, 201)
-    curve = parameter_loss(ws, x, y, loss)
-    value, slope = float(parameter_loss([w], x, y, loss)[0]), parameter_slope(w, x, y, loss)
-
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    ax_data, ax_loss = fig.subplots(1, 2)
-    xs = np.linspace(-1.5, 3.5, 2)
-    ax_data.plot(x, y, "o", color="#333333", label="data")
-    ax_data.plot(xs, w * xs, color=COLORS["mse"], lw=2, label=f"prediction ŷ = {w:.2f}·x")
-    ax_data.vlines(x, y, w * x, color="#d62728", lw=1.5, label="errors ŷ − y")
-    ax_data.set_ylim(-6, 10)
-    ax_data.set_xlabel("x")
-    ax_data.set_ylabel("y")
-    ax_data.set_title("the model with weight w")
-    ax_data.legend(fontsize=9, loc="upper left")
-
-    ax_loss.plot(ws, curve, color="#333333", lw=2, label=f"L(w), {LABELS[names.loss_name(loss)]}")
-    span = np.array([w - 0.8, w + 0.8])
-    ax_loss.plot(span, value + slope * (span - w), color="#d62728", lw=2, label=f"tangent, slope dL/dw = {slope:.2f}")
-    _mark(ax_loss, w, value, "#d62728")
-    ax_loss.set_ylim(-2, max(25.0, float(curve.max()) * 0.6))
-    ax_loss.set_xlim(ws[0], ws[-1])
-    ax_loss.set_xlabel("weight w")
-    ax_loss.set_title(f"the loss of every weight: L({w:.2f}) = {value:.2f}")
-    ax_loss.legend(fontsize=9, loc="upper center")
-    ax_loss.grid(alpha=0.3)
-    ax_data.grid(alpha=0.3)
-    return fig
+    return parameter_loss(ParameterLossPlot.WS, x, y, backend=backend)
 
 
-def plot_regression_losses(target=0.0, prediction=1.5, delta=1.0):
+def plot_parameter_loss(w=1.0, backend="numpy"):
+    """The :class:`ParameterLossPlot` as a static figure."""
+    return ParameterLossPlot().figure(w=w, backend=backend)
+
+
+class RegressionLossesPlot(LivePlot):
     r"""MSE, MAE and Huber for one example: value (left) and slope :math:`\partial L/\partial p` (right)
     against the prediction :math:`p`, the target as a dashed line and the current prediction as dots."""
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    ax_value, ax_slope = fig.subplots(1, 2)
-    for name in REGRESSION_LOSSES:
-        curve = loss_curve(name, target, delta=delta)
-        value, slope = loss_point(name, prediction, target, delta=delta)
-        color = COLORS[name]
-        ax_value.plot(curve["prediction"], curve["value"], color=color, lw=2, label=f"{LABELS[name]}: L = {value:.2f}")
-        ax_slope.plot(curve["prediction"], curve["gradient"], color=color, lw=2,
-                      label=f"{LABELS[name]}: dL/dp = {slope:.2f}")
-        _mark(ax_value, prediction, value, color)
-        _mark(ax_slope, prediction, slope, color)
-    for ax in (ax_value, ax_slope):
-        ax.axvline(target, color="#555555", ls="--", lw=1)
-        ax.set_xlabel("prediction p")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=9, loc="upper center")
-    ax_value.set_ylim(-0.3, 9)
-    ax_slope.set_ylim(-9, 9)
-    ax_value.set_title(f"loss of one example, target t = {target:g} (dashed)")
-    ax_slope.set_title(f"slope: which way and how hard to push p (Huber δ = {delta:g})")
-    return fig
+
+    figsize = (10, 3.8)
+
+    def setup(self, fig):
+        self.ax_value, self.ax_slope = fig.subplots(1, 2)
+        self.lines, self.dots = {}, {}
+        for name in REGRESSION_LOSSES:
+            color = COLORS[name]
+            self.lines[name] = (BackendLines(self, self.ax_value, color=color, lw=2, label=LABELS[name]),
+                                BackendLines(self, self.ax_slope, color=color, lw=2, label=LABELS[name]))
+            self.dots[name] = (_marker(self, self.ax_value, color), _marker(self, self.ax_slope, color))
+        self.targets = [self.live(ax.axvline(0, color="#555555", ls="--", lw=1))
+                        for ax in (self.ax_value, self.ax_slope)]
+        for ax in (self.ax_value, self.ax_slope):
+            ax.set_xlabel("prediction p")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=9, loc="upper center")
+            self.live(ax.title)
+        self.ax_value.set_ylim(-0.3, 9)
+        self.ax_slope.set_ylim(-9, 9)
+        self.set_limits(self.ax_value, x=DEFAULT_RANGES["mse"])
+        self.set_limits(self.ax_slope, x=DEFAULT_RANGES["mse"])
+        self.readout = caption_text(self, self.ax_value, x=0.02, y=0.55, ha="left", fontsize=9)
+        self.caption = caption_text(self, self.ax_slope)
+
+    def update(self, target=0.0, prediction=1.5, delta=1.0, backend="numpy"):
+        curves, shown = {}, []
+        first = chosen_backends(backend)[0]
+        for name in REGRESSION_LOSSES:
+            curves[name] = _curves(backend, name, target, delta)
+            value, slope = loss_point(name, prediction, target, delta=delta, backend=first)
+            for lines, part in zip(self.lines[name], ("value", "gradient")):
+                lines.set(curves[name][first]["prediction"], {b: c[part] for b, c in curves[name].items()})
+            self.dots[name][0].set_data([prediction], [value])
+            self.dots[name][1].set_data([prediction], [slope])
+            shown.append(f"{LABELS[name]}: L = {value:.2f}, dL/dp = {slope:.2f}")
+        for line in self.targets:
+            line.set_xdata([target, target])
+        self.readout.set_text("\n".join(shown))
+        self.set_title(self.ax_value, f"loss of one example, target t = {target:g} (dashed)")
+        self.set_title(self.ax_slope, f"slope: which way and how hard to push p (Huber δ = {delta:g})")
+        self.caption.set_text(_caption(curves))
 
 
-def plot_binary_losses(target=1.0, logit=1.0):
+def plot_regression_losses(target=0.0, prediction=1.5, delta=1.0, backend="numpy"):
+    """The :class:`RegressionLossesPlot` as a static figure."""
+    return RegressionLossesPlot().figure(target=target, prediction=prediction, delta=delta, backend=backend)
+
+
+class BinaryLossesPlot(LivePlot):
     r"""Binary cross-entropy from a probability (left column) and from a logit (right column).
 
     One example with the given ``target``; the network's output is the logit ``logit``, so the probability
@@ -342,90 +431,161 @@ def plot_binary_losses(target=1.0, logit=1.0):
     :math:`p` the slope :math:`(p - t)/(p(1-p))` explodes near 0 and 1, against :math:`z` it is
     :math:`\sigma(z) - t`, never larger than 1.
     """
-    p = float(stable_sigmoid(np.float64(logit)))
-    p_shown = float(np.clip(p, *DEFAULT_RANGES["binary_cross_entropy"]))
-    fig = Figure(figsize=(10, 6), layout="constrained")
-    axes = fig.subplots(2, 2)
-    for col, (name, at, xlabel) in enumerate([("binary_cross_entropy", p_shown, "probability p = σ(z)"),
-                                              ("binary_cross_entropy_with_logits", float(logit), "logit z")]):
-        curve = loss_curve(name, target)
-        value, slope = loss_point(name, at, target)
-        color = COLORS[name]
-        axes[0, col].plot(curve["prediction"], curve["value"], color=color, lw=2)
-        axes[1, col].plot(curve["prediction"], curve["gradient"], color=color, lw=2)
-        _mark(axes[0, col], at, value, color)
-        _mark(axes[1, col], at, slope, color)
-        axes[0, col].set_title(f"{LABELS[name]}: L = {value:.3f}")
-        axes[1, col].set_title(f"slope dL/d{'p' if col == 0 else 'z'} = {slope:.3f}")
-        axes[1, col].set_xlabel(xlabel)
-        axes[0, col].set_ylim(-0.2, 5.5)
-        for ax in axes[:, col]:
-            ax.grid(alpha=0.3)
-    axes[1, 0].set_ylim(-25, 25)
-    axes[1, 1].set_ylim(-1.2, 1.2)
-    fig.suptitle(f"binary cross-entropy, target t = {target:g}, logit z = {logit:g} → p = {p:.3f}")
-    return fig
+
+    figsize = (10, 6)
+    COLUMNS = (("binary_cross_entropy", "probability p = σ(z)"), ("binary_cross_entropy_with_logits", "logit z"))
+
+    def setup(self, fig):
+        self.axes = fig.subplots(2, 2)
+        self.lines, self.dots = {}, {}
+        for col, (name, xlabel) in enumerate(self.COLUMNS):
+            color = COLORS[name]
+            self.lines[name] = [BackendLines(self, self.axes[row, col], color=color, lw=2) for row in range(2)]
+            self.dots[name] = [_marker(self, self.axes[row, col], color) for row in range(2)]
+            self.axes[1, col].set_xlabel(xlabel)
+            self.axes[0, col].set_ylim(-0.2, 5.5)
+            for ax in self.axes[:, col]:
+                ax.grid(alpha=0.3)
+                self.live(ax.title)
+                self.set_limits(ax, x=DEFAULT_RANGES[name])
+        self.axes[1, 0].set_ylim(-25, 25)
+        self.axes[1, 1].set_ylim(-1.2, 1.2)
+        self.suptitle = self.live(fig.suptitle(" "))
+        self.caption = caption_text(self, self.axes[0, 1], y=0.85)
+
+    def update(self, target=1.0, logit=1.0, backend="numpy"):
+        p = float(stable_sigmoid(np.float64(logit)))
+        p_shown = float(np.clip(p, *DEFAULT_RANGES["binary_cross_entropy"]))
+        first = chosen_backends(backend)[0]
+        curves = {}
+        for col, ((name, _), at) in enumerate(zip(self.COLUMNS, (p_shown, float(logit)))):
+            curves[name] = _curves(backend, name, target)
+            value, slope = loss_point(name, at, target, backend=first)
+            for row, part in enumerate(("value", "gradient")):
+                self.lines[name][row].set(curves[name][first]["prediction"], {b: c[part] for b, c in curves[name].items()})
+            self.dots[name][0].set_data([at], [value])
+            self.dots[name][1].set_data([at], [slope])
+            self.set_title(self.axes[0, col], f"{LABELS[name]}: L = {value:.3f}")
+            self.set_title(self.axes[1, col], f"slope dL/d{'p' if col == 0 else 'z'} = {slope:.3f}")
+        self.suptitle.set_text(f"binary cross-entropy, target t = {target:g}, logit z = {logit:g} → p = {p:.3f}")
+        self.caption.set_text(_caption(curves))
 
 
-def plot_cross_entropy(target_class=0, logit=1.0):
+def plot_binary_losses(target=1.0, logit=1.0, backend="numpy"):
+    """The :class:`BinaryLossesPlot` as a static figure."""
+    return BinaryLossesPlot().figure(target=target, logit=logit, backend=backend)
+
+
+class CrossEntropyPlot(LivePlot):
     r"""Cross-entropy for the logits :math:`(z_0, 0, \dots, 0)`: softmax probabilities (left), the loss
     (middle) and its slope :math:`\partial L/\partial z_0` (right) against :math:`z_0`, for :data:`N_CLASSES`
-    classes. (Every argument of a slider callback becomes a slider in ``interact``.)"""
-    n_classes = N_CLASSES
-    z = np.zeros(n_classes)
-    z[0] = logit
-    probs = softmax(z)
-    curve = loss_curve("cross_entropy", target_class, n_classes=n_classes)
-    value, slope = loss_point("cross_entropy", logit, target_class, n_classes=n_classes)
-    color = COLORS["cross_entropy"]
+    classes."""
 
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
-    ax_p, ax_value, ax_slope = fig.subplots(1, 3)
-    bar_colors = ["#2ca02c" if c == target_class else "#bbbbbb" for c in range(n_classes)]
-    ax_p.bar(range(n_classes), probs, color=bar_colors)
-    for c, q in enumerate(probs):
-        ax_p.text(c, q + 0.02, f"{q:.2f}", ha="center", fontsize=9)
-    ax_p.set_xticks(range(n_classes), [f"class {c}\nz = {z[c]:g}" for c in range(n_classes)])
-    ax_p.set_ylim(0, 1.12)
-    ax_p.set_title("softmax probabilities (green: the target)")
-    ax_value.plot(curve["prediction"], curve["value"], color=color, lw=2)
-    ax_slope.plot(curve["prediction"], curve["gradient"], color=color, lw=2)
-    _mark(ax_value, logit, value, color)
-    _mark(ax_slope, logit, slope, color)
-    ax_value.set_title(f"L = −log p_target = {value:.3f}")
-    ax_slope.set_title(f"slope dL/dz₀ = {slope:.3f}")
-    ax_value.set_ylim(-0.2, 7)
-    ax_slope.set_ylim(-1.1, 1.1)
-    for ax in (ax_value, ax_slope):
-        ax.set_xlabel("logit z₀ of class 0")
-        ax.grid(alpha=0.3)
-    return fig
+    figsize = (11, 3.6)
+
+    def setup(self, fig):
+        n_classes = N_CLASSES
+        self.ax_p, self.ax_value, self.ax_slope = fig.subplots(1, 3)
+        self.bars = [self.live(bar) for bar in self.ax_p.bar(range(n_classes), np.zeros(n_classes), color="#bbbbbb")]
+        self.bar_texts = [self.live(self.ax_p.text(c, 0.02, "", ha="center", fontsize=9)) for c in range(n_classes)]
+        self.ax_p.set_xticks(range(n_classes), ["class 0\nz = z₀"] + [f"class {c}\nz = 0" for c in range(1, n_classes)])
+        self.ax_p.set_ylim(0, 1.12)
+        self.ax_p.set_title("softmax probabilities (green: the target)")
+        color = COLORS["cross_entropy"]
+        self.lines = [BackendLines(self, ax, color=color, lw=2) for ax in (self.ax_value, self.ax_slope)]
+        self.dots = [_marker(self, ax, color) for ax in (self.ax_value, self.ax_slope)]
+        self.ax_value.set_ylim(-0.2, 7)
+        self.ax_slope.set_ylim(-1.1, 1.1)
+        for ax in (self.ax_value, self.ax_slope):
+            ax.set_xlabel("logit z₀ of class 0")
+            ax.grid(alpha=0.3)
+            self.live(ax.title)
+            self.set_limits(ax, x=DEFAULT_RANGES["cross_entropy"])
+        self.caption = caption_text(self, self.ax_p, y=0.85)
+
+    def update(self, target_class=0, logit=1.0, backend="numpy"):
+        n_classes = N_CLASSES
+        z = np.zeros((1, n_classes))
+        z[0, 0] = logit
+        probs = compute(backend, lambda b: b.nn.softmax(b.tensor(z))[0])
+        first = chosen_backends(backend)[0]
+        curves = _curves(backend, "cross_entropy", target_class, n_classes=n_classes)
+        value, slope = loss_point("cross_entropy", logit, target_class, n_classes=n_classes, backend=first)
+        for c, (bar, text, q) in enumerate(zip(self.bars, self.bar_texts, probs[first])):
+            bar.set_height(q)
+            bar.set_color("#2ca02c" if c == target_class else "#bbbbbb")
+            text.set_position((c, q + 0.02))
+            text.set_text(f"{q:.2f}")
+        for lines, part in zip(self.lines, ("value", "gradient")):
+            lines.set(curves[first]["prediction"], {b: c[part] for b, c in curves.items()})
+        self.dots[0].set_data([logit], [value])
+        self.dots[1].set_data([logit], [slope])
+        self.set_title(self.ax_value, f"L = −log p_target = {value:.3f}")
+        self.set_title(self.ax_slope, f"slope dL/dz₀ = {slope:.3f}")
+        self.caption.set_text(backend_caption({b: [probs[b], curves[b]["value"], curves[b]["gradient"]]
+                                               for b in curves}))
 
 
-def plot_outlier_fits(outlier_shift=0.0, delta=1.0):
-    """The line fitted with MSE, MAE and Huber (:func:`fit_line_with_loss`) while one point is dragged up."""
+def plot_cross_entropy(target_class=0, logit=1.0, backend="numpy"):
+    """The :class:`CrossEntropyPlot` as a static figure."""
+    return CrossEntropyPlot().figure(target_class=target_class, logit=logit, backend=backend)
+
+
+@lru_cache(maxsize=512)
+def _cached_fit(outlier_shift, delta, name, backend):
     x, y = outlier_data(outlier_shift)
-    clean_x, clean_y = outlier_data(0.0)
-    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
-    ax = fig.subplots()
-    ax.plot(x[:-1], y[:-1], "o", color="#333333", label="data")
-    ax.plot([x[-1]], [y[-1]], "o", color="#d62728", ms=10, label="the dragged point")
-    if outlier_shift:
-        ax.plot([clean_x[-1]], [clean_y[-1]], "o", mfc="none", mec="#d62728", ms=10)
-        ax.annotate("", (x[-1], y[-1]), (clean_x[-1], clean_y[-1]), arrowprops={"arrowstyle": "->", "color": "#d62728"})
-    xs = np.array([-2.3, 2.3])
-    for name in REGRESSION_LOSSES:
-        w, b = fit_line_with_loss(x, y, name, delta=delta)
-        ax.plot(xs, w * xs + b, color=COLORS[name], lw=2.5 if name == "huber" else 2,
-                ls="--" if name == "huber" else "-", label=f"{LABELS[name]} fit: slope {w:.2f}, intercept {b:.2f}")
-    ax.set_ylim(-2.5, 16)
-    ax.set_xlim(-2.5, 2.5)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_title(f"one point moved up by {outlier_shift:g}")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper left")
-    return fig
+    return fit_line_with_loss(x, y, name, delta=delta, backend=backend)
+
+
+class OutlierFitsPlot(LivePlot):
+    """The line fitted with MSE, MAE and Huber (:func:`fit_line_with_loss`) while one point is dragged up."""
+
+    figsize = (7.5, 4.6)
+
+    def setup(self, fig):
+        ax = self.ax = fig.subplots()
+        x, y = outlier_data(0.0)
+        ax.plot(x[:-1], y[:-1], "o", color="#333333", label="data")
+        self.point = self.live(ax.plot([], [], "o", color="#d62728", ms=10, label="the dragged point")[0])
+        self.ghost = self.live(ax.plot([x[-1]], [y[-1]], "o", mfc="none", mec="#d62728", ms=10)[0])
+        self.arrow = self.live(ax.annotate("", (x[-1], y[-1]), (x[-1], y[-1]),
+                                           arrowprops={"arrowstyle": "->", "color": "#d62728"}))
+        self.fits = {name: BackendLines(self, ax, color=COLORS[name], lw=2.5 if name == "huber" else 2,
+                                        label=f"{LABELS[name]} fit")
+                     for name in REGRESSION_LOSSES}
+        for line in self.fits["huber"].lines.values():
+            line.set_linestyle("--")
+        ax.set_ylim(-2.5, 16)
+        ax.set_xlim(-2.5, 2.5)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=9, loc="upper left")
+        self.live(ax.title)
+        self.readout = caption_text(self, ax, x=0.02, y=0.6, ha="left", fontsize=9)
+        self.caption = caption_text(self, ax)
+
+    def update(self, outlier_shift=0.0, delta=1.0, backend="numpy"):
+        x, y = outlier_data(outlier_shift)
+        self.point.set_data([x[-1]], [y[-1]])
+        self.ghost.set_visible(bool(outlier_shift))
+        self.arrow.set_visible(bool(outlier_shift))
+        self.arrow.xy = (x[-1], y[-1])
+        xs = np.array([-2.3, 2.3])
+        fits, shown = {}, []
+        for name in REGRESSION_LOSSES:
+            fits[name] = {b: _cached_fit(float(outlier_shift), float(delta), name, b) for b in chosen_backends(backend)}
+            self.fits[name].set(xs, {b: w * xs + b0 for b, (w, b0) in fits[name].items()})
+            w, b0 = next(iter(fits[name].values()))
+            shown.append(f"{LABELS[name]} fit: slope {w:.2f}, intercept {b0:.2f}")
+        self.readout.set_text("\n".join(shown))
+        self.set_title(self.ax, f"one point moved up by {outlier_shift:g}, Huber δ = {delta:g}")
+        self.caption.set_text(backend_caption({b: [np.array(fits[n][b]) for n in fits] for b in fits["mse"]}))
+
+
+def plot_outlier_fits(outlier_shift=0.0, delta=1.0, backend="numpy"):
+    """The :class:`OutlierFitsPlot` as a static figure."""
+    return OutlierFitsPlot().figure(outlier_shift=outlier_shift, delta=delta, backend=backend)
 
 
 def plot_loss_overview(target=1.0):

@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..numpy_nn import stable_sigmoid
+from .live import Backend, BackendLines, LivePlot, backend_caption, caption_text, compute
 from .network import NEGATIVE, POSITIVE, draw_network
 
 #: the inputs of the three-input neuron in ``01_weights``
@@ -22,6 +23,23 @@ THREE_INPUTS = (1.0, 0.5, -1.0)
 WEIGHT_LIMIT = 2.0
 LABEL_BOX = {"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85}  #: keeps a label readable
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def neuron_output(x, w, b=0.0, backend="numpy", sigmoid=False):
+    r""":math:`y = w \cdot x + b` (then :math:`\sigma` if ``sigmoid``) computed by nnlib's ``Linear`` layer.
+
+    ``x`` holds one input per row (shape (n,) for one weight, (n, k) for k weights); ``backend`` is
+    "numpy", "torch", "cuda" or a :class:`~nnlib.plots.live.Backend`. Returns a NumPy array (n,).
+    """
+    bk = backend if isinstance(backend, Backend) else Backend(backend)
+    w = np.atleast_1d(np.asarray(w, dtype=np.float64))
+    layer = bk.place(bk.nn.Linear(w.size, 1))
+    layer.weight.data[...] = bk.tensor(w[None, :])
+    layer.bias.data[...] = bk.tensor([float(b)])
+    out = layer.forward(bk.tensor(np.asarray(x, dtype=np.float64).reshape(-1, w.size)))
+    if sigmoid:
+        out = bk.nn.Sigmoid().forward(out)
+    return bk.numpy(out)[:, 0]
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -144,123 +162,210 @@ def _axes_through_origin(ax):
     ax.grid(alpha=0.3)
 
 
-def plot_weight(w=1.0, x_input=1.5):
+class WeightPlot(LivePlot):
     r"""The line :math:`y = w x`, with one input ``x_input`` followed to its output.
 
     The dashed line is :math:`y = x` (w = 1) for comparison. The axes are fixed, so the slope visibly
-    changes with ``w``.
+    changes with ``w``. The line is the output of nnlib's ``Linear(1, 1)`` in the chosen backend.
     """
-    x = np.linspace(-3, 3, 61)
-    y_input = w * x_input
-    fig = Figure(figsize=(6.5, 4), layout="constrained")
-    ax = fig.subplots()
-    _axes_through_origin(ax)
-    ax.plot(x, x, ls="--", color="#9e9e9e", label="y = x (w = 1)")
-    ax.plot(x, w * x, color=POSITIVE if w >= 0 else NEGATIVE, lw=2.5, label=f"y = {w:g} · x")
-    ax.plot([x_input, x_input], [0, y_input], ":", color="k")
-    ax.plot([0, x_input], [y_input, y_input], ":", color="k")
-    ax.plot([x_input], [y_input], "o", color="k", zorder=3)
-    right_half = x_input > 0  # write the label on the side with room for it
-    ax.annotate(f"input {x_input:g} → output {y_input:.2f}", (x_input, y_input),
-                xytext=(-10 if right_half else 10, 10),
-                textcoords="offset points", ha="right" if right_half else "left", fontsize=10, bbox=LABEL_BOX)
-    ax.set(xlim=(-3, 3), ylim=(-6.5, 6.5), xlabel="input x", ylabel="output y", title=weight_effect(w))
-    ax.legend(loc="upper left")
-    return fig
+
+    figsize = (6.5, 4)
+    X = np.linspace(-3, 3, 61)
+
+    def setup(self, fig):
+        ax = self.ax = fig.subplots()
+        _axes_through_origin(ax)
+        ax.plot(self.X, self.X, ls="--", color="#9e9e9e", label="y = x (w = 1)")
+        self.line = BackendLines(self, ax, color=POSITIVE, lw=2.5, label="y = w · x")
+        self.guide = self.live(ax.plot([], [], ":", color="k")[0])
+        self.dot = self.live(ax.plot([], [], "o", color="k", zorder=3)[0])
+        self.label = self.live(ax.annotate("", (0, 0), xytext=(-10, 10), textcoords="offset points", fontsize=10,
+                                           bbox=LABEL_BOX))
+        ax.set(xlim=(-3, 3), ylim=(-6.5, 6.5), xlabel="input x", ylabel="output y")
+        ax.legend(loc="upper left")
+        self.live(ax.title)
+        self.caption = caption_text(self, ax)
+
+    def update(self, w=1.0, x_input=1.5, backend="numpy"):
+        results = compute(backend, lambda b: neuron_output(np.append(self.X, x_input), w, backend=b))
+        first = next(iter(results.values()))
+        y_input = float(first[-1])
+        self.line.set(self.X, {b: y[:-1] for b, y in results.items()}, color=POSITIVE if w >= 0 else NEGATIVE)
+        self.guide.set_data([x_input, x_input, 0], [0, y_input, y_input])
+        self.dot.set_data([x_input], [y_input])
+        right_half = x_input > 0  # write the label on the side with room for it
+        self.label.xy = (x_input, y_input)
+        self.label.set_text(f"input {x_input:g} → output {y_input:.2f}")
+        self.label.set_position((-10 if right_half else 10, 10))
+        self.label.set_horizontalalignment("right" if right_half else "left")
+        self.set_title(self.ax, weight_effect(w))
+        self.caption.set_text(backend_caption(results))
 
 
-def plot_weighted_inputs(w1=1.0, w2=0.5, w3=-1.0):
-    """The slider callback of ``01_weights``: :func:`plot_weighted_sum` for the inputs :data:`THREE_INPUTS`."""
-    return plot_weighted_sum([w1, w2, w3], THREE_INPUTS)
+def plot_weight(w=1.0, x_input=1.5, backend="numpy"):
+    """The :class:`WeightPlot` as a static figure."""
+    return WeightPlot().figure(w=w, x_input=x_input, backend=backend)
 
 
-def plot_weighted_sum(w, x):
+class WeightedSumPlot(LivePlot):
     r"""A neuron :math:`y = \sum_i w_i x_i`, drawn twice.
 
     Left: the diagram, each connection as wide as its weight is large, blue if positive, red if negative
-    (widths fixed to :data:`WEIGHT_LIMIT`, so a width means the same weight in every frame). Right: each
-    input's contribution :math:`w_i x_i` as a bar, and their sum, the output.
-
-    Parameters
-    ----------
-    w, x : array_like, shape (n,)
-        The weights and the inputs.
+    (widths fixed to :data:`WEIGHT_LIMIT`, so a width means the same weight in every frame; redrawn on
+    every move). Right: each input's contribution :math:`w_i x_i` as a bar, and their sum, the output,
+    computed by nnlib's ``Linear`` in the chosen backend.
     """
-    w, x = np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64)
-    y = weighted_sum(x, w)
-    parts, n = w * x, len(w)
-    fig = Figure(figsize=(10, 4), layout="constrained")
-    left, right = fig.subplots(1, 2, width_ratios=[1.2, 1])
-    subscripts = [str(i).translate(SUBSCRIPTS) for i in range(1, n + 1)]
-    draw_network(left, [n, 1], [w[None, :]], node_values=[x, [y]],
-                 node_labels=[[f"x{i}" for i in subscripts], ["y"]],
-                 edge_labels="weights", weight_limit=WEIGHT_LIMIT, label_position=0.35, layer_gap=2.4)
-    left.set_title("y = " + " + ".join(f"w{i}x{i}" for i in subscripts))
-    names = [f"w{i}x{i}" for i in subscripts] + ["y = sum"]
-    values = np.append(parts, y)
-    colors = [POSITIVE if v >= 0 else NEGATIVE for v in values]
-    bars = right.bar(names, values, color=colors, edgecolor="k", alpha=0.85)
-    bars[-1].set_hatch("//")
-    for bar, v in zip(bars, values):
-        right.text(bar.get_x() + bar.get_width() / 2, v + (0.15 if v >= 0 else -0.15), f"{v:.2f}",
-                   ha="center", va="bottom" if v >= 0 else "top", fontsize=10)
-    right.axhline(0, color="k", lw=0.8)
-    limit = max(1.15 * WEIGHT_LIMIT * np.abs(x).sum(), 1.0)  # room for the largest sum the sliders can make
-    right.set(ylim=(-limit, limit), ylabel="contribution to y",
-              title=f"inputs x = ({', '.join(f'{v:g}' for v in x)})")
-    right.grid(axis="y", alpha=0.3)
-    return fig
+
+    figsize = (10, 4)
+
+    def __init__(self, x=THREE_INPUTS):
+        super().__init__()
+        self.x = np.asarray(x, dtype=np.float64)
+
+    def setup(self, fig):
+        self.left, right = self.left, self.right = fig.subplots(1, 2, width_ratios=[1.2, 1])
+        n = self.x.size
+        subscripts = [str(i).translate(SUBSCRIPTS) for i in range(1, n + 1)]
+        self.subscripts = subscripts
+        names = [f"w{i}x{i}" for i in subscripts] + ["y = sum"]
+        self.bars = [self.live(bar) for bar in right.bar(names, np.zeros(n + 1), edgecolor="k", alpha=0.85)]
+        self.bars[-1].set_hatch("//")
+        self.texts = [self.live(right.text(i, 0, "", ha="center", fontsize=10)) for i in range(n + 1)]
+        right.axhline(0, color="k", lw=0.8)
+        limit = max(1.15 * WEIGHT_LIMIT * np.abs(self.x).sum(), 1.0)  # room for the largest sum the sliders make
+        right.set(ylim=(-limit, limit), ylabel="contribution to y",
+                  title=f"inputs x = ({', '.join(f'{v:g}' for v in self.x)})")
+        right.grid(axis="y", alpha=0.3)
+        self.caption = caption_text(self, right)
+
+    def update(self, w=(1.0, 0.5, -1.0), backend="numpy"):
+        w = np.asarray(w, dtype=np.float64)
+        results = compute(backend, lambda b: neuron_output(self.x[None, :], w, backend=b))
+        y = float(next(iter(results.values()))[0])
+        left = self.left
+        self.empty(left)  # the diagram's widths, colours and labels all change: draw it again
+        draw_network(left, [self.x.size, 1], [w[None, :]], node_values=[self.x, [y]],
+                     node_labels=[[f"x{i}" for i in self.subscripts], ["y"]],
+                     edge_labels="weights", weight_limit=WEIGHT_LIMIT, label_position=0.35, layer_gap=2.4)
+        left.set_title("y = " + " + ".join(f"w{i}x{i}" for i in self.subscripts))
+        values = np.append(w * self.x, y)
+        for i, (bar, text, v) in enumerate(zip(self.bars, self.texts, values)):
+            bar.set_height(v)
+            bar.set_color(POSITIVE if v >= 0 else NEGATIVE)
+            bar.set_edgecolor("k")
+            text.set_position((i, v + (0.15 if v >= 0 else -0.15)))
+            text.set_verticalalignment("bottom" if v >= 0 else "top")
+            text.set_text(f"{v:.2f}")
+        self.caption.set_text(backend_caption(results))
 
 
-def plot_bias_line(b=0.0, w=1.0):
+class WeightedInputsPlot(WeightedSumPlot):
+    """The widget of ``01_weights``: :class:`WeightedSumPlot` for the inputs :data:`THREE_INPUTS`, one
+    slider per weight."""
+
+    def update(self, w1=1.0, w2=0.5, w3=-1.0, backend="numpy"):
+        super().update((w1, w2, w3), backend)
+
+
+def plot_weighted_inputs(w1=1.0, w2=0.5, w3=-1.0, backend="numpy"):
+    """The :class:`WeightedInputsPlot` as a static figure."""
+    return WeightedInputsPlot().figure(w1=w1, w2=w2, w3=w3, backend=backend)
+
+
+def plot_weighted_sum(w, x, backend="numpy"):
+    """The :class:`WeightedSumPlot` of weights ``w`` and inputs ``x`` as a static figure."""
+    return WeightedSumPlot(x).figure(w=w, backend=backend)
+
+
+class BiasLinePlot(LivePlot):
     r"""The line :math:`y = w x + b` next to :math:`y = w x` (dashed): the bias moves it up or down.
 
-    The dot is the output for the input 0, which is exactly ``b``.
+    The dot is the output for the input 0, which is exactly ``b``; the lines come from nnlib's ``Linear(1, 1)``.
     """
-    x = np.linspace(-4, 4, 81)
-    fig = Figure(figsize=(6.5, 4), layout="constrained")
-    ax = fig.subplots()
-    _axes_through_origin(ax)
-    ax.plot(x, w * x, ls="--", color="#9e9e9e", label=f"y = {w:g} · x  (no bias)")
-    ax.plot(x, w * x + b, color=POSITIVE, lw=2.5, label=f"y = {w:g} · x {_plus(b)}")
-    ax.plot([0], [b], "o", color="k", zorder=3)
-    rising = w >= 0  # the label goes where the line is not: above-left of the dot for a rising line
-    ax.annotate(f"x = 0 → y = b = {b:g}", (0, b), xytext=(-10 if rising else 10, 10), textcoords="offset points",
-                ha="right" if rising else "left", fontsize=10, bbox=LABEL_BOX)
-    ax.set(xlim=(-4, 4), ylim=(-8, 8), xlabel="input x", ylabel="output y",
-           title="the bias shifts the line up and down")
-    ax.legend(loc="upper left")
-    return fig
+
+    figsize = (6.5, 4)
+    X = np.linspace(-4, 4, 81)
+
+    def setup(self, fig):
+        ax = self.ax = fig.subplots()
+        _axes_through_origin(ax)
+        self.no_bias = self.live(ax.plot([], [], ls="--", color="#9e9e9e", label="y = w · x  (no bias)")[0])
+        self.line = BackendLines(self, ax, color=POSITIVE, lw=2.5, label="y = w · x + b")
+        self.dot = self.live(ax.plot([], [], "o", color="k", zorder=3)[0])
+        self.label = self.live(ax.annotate("", (0, 0), xytext=(-10, 10), textcoords="offset points", fontsize=10,
+                                           bbox=LABEL_BOX))
+        ax.set(xlim=(-4, 4), ylim=(-8, 8), xlabel="input x", ylabel="output y",
+               title="the bias shifts the line up and down")
+        ax.legend(loc="upper left")
+        self.readout = caption_text(self, ax, x=0.02, y=0.75, ha="left", fontsize=10)
+        self.caption = caption_text(self, ax)
+
+    def update(self, b=0.0, w=1.0, backend="numpy"):
+        results = compute(backend, lambda bk: neuron_output(self.X, w, b, backend=bk))
+        self.no_bias.set_data(self.X, w * self.X)
+        self.line.set(self.X, results)
+        self.dot.set_data([0], [b])
+        rising = w >= 0  # the label goes where the line is not: above-left of the dot for a rising line
+        self.label.xy = (0, b)
+        self.label.set_text(f"x = 0 → y = b = {b:g}")
+        self.label.set_position((-10 if rising else 10, 10))
+        self.label.set_horizontalalignment("right" if rising else "left")
+        self.readout.set_text(f"y = {w:g} · x {_plus(b)}")
+        self.caption.set_text(backend_caption(results))
 
 
-def plot_sigmoid_threshold(w=1.0, b=0.0):
+def plot_bias_line(b=0.0, w=1.0, backend="numpy"):
+    """The :class:`BiasLinePlot` as a static figure."""
+    return BiasLinePlot().figure(b=b, w=w, backend=backend)
+
+
+class SigmoidThresholdPlot(LivePlot):
     r"""A sigmoid neuron :math:`p = \sigma(w x + b)` deciding pass/fail from hours of study.
 
-    The curve is the neuron's probability of passing; it answers "pass" where :math:`p \ge 0.5`, to the
-    right of the threshold :math:`x = -b/w` (the vertical line) when :math:`w > 0`. The dots are the
-    students of :func:`study_hours_data`; the title counts how many the neuron gets right.
+    The curve is the neuron's probability of passing (nnlib's ``Linear`` then ``Sigmoid``); it answers
+    "pass" where :math:`p \ge 0.5`, to the right of the threshold :math:`x = -b/w` (the vertical line)
+    when :math:`w > 0`. The dots are the students of :func:`study_hours_data`; the title counts how
+    many the neuron gets right.
     """
-    hours, passed = study_hours_data()
-    x = np.linspace(-1, 11, 241)
-    threshold = decision_threshold(w, b)
-    accuracy = float(np.mean(classify(hours, w, b) == passed))
-    fig = Figure(figsize=(7.5, 4), layout="constrained")
-    ax = fig.subplots()
-    says_pass = classify(x, w, b) == 1
-    ax.fill_between(x, -0.1, 1.1, where=says_pass, color=POSITIVE, alpha=0.12, step="mid",
-                    label="the neuron says pass")
-    ax.plot(x, stable_sigmoid(w * x + b), color="k", lw=2.5, label=f"σ({w:g}·x {_plus(b)})")
-    ax.axhline(0.5, color="#777777", ls=":", lw=1)
-    if threshold is not None and -1 <= threshold <= 11:
-        ax.axvline(threshold, color=NEGATIVE, lw=2, label=f"threshold x = −b/w = {threshold:.2f}")
-    colors = np.where(passed == 1, POSITIVE, NEGATIVE)
-    ax.scatter(hours, passed, c=colors, edgecolor="k", zorder=3, s=40)
-    where = ("no threshold: w = 0, every student gets the same answer" if threshold is None
-             else f"threshold at {threshold:.2f} h")
-    ax.set(xlim=(-1, 11), ylim=(-0.1, 1.1), xlabel="hours studied", ylabel="σ(w·x + b), chance of passing",
-           title=f"{where}; right about {accuracy:.0%} of the students")
-    ax.legend(loc="center right", fontsize=9)
-    return fig
+
+    figsize = (7.5, 4)
+    X = np.linspace(-1, 11, 241)
+
+    def setup(self, fig):
+        ax = self.ax = fig.subplots()
+        self.band = self.live(ax.fill_between(self.X, -0.1, 1.1, where=np.zeros(self.X.size, bool), color=POSITIVE,
+                                              alpha=0.12, step="mid", label="the neuron says pass", zorder=0.5))
+        self.curve = BackendLines(self, ax, color="k", lw=2.5, label="σ(w·x + b)")
+        ax.axhline(0.5, color="#777777", ls=":", lw=1)
+        self.threshold = self.live(ax.axvline(0, color=NEGATIVE, lw=2, label="threshold x = −b/w"))
+        hours, passed = study_hours_data()
+        self.live(ax.scatter(hours, passed, c=np.where(passed == 1, POSITIVE, NEGATIVE), edgecolor="k", zorder=3,
+                             s=40))
+        ax.set(xlim=(-1, 11), ylim=(-0.1, 1.1), xlabel="hours studied", ylabel="σ(w·x + b), chance of passing")
+        ax.legend(loc="center right", fontsize=9)
+        self.live(ax.title)
+        self.caption = caption_text(self, ax, y=0.12)
+
+    def update(self, w=1.0, b=0.0, backend="numpy"):
+        hours, passed = study_hours_data()
+        threshold = decision_threshold(w, b)
+        accuracy = float(np.mean(classify(hours, w, b) == passed))
+        results = compute(backend, lambda bk: neuron_output(self.X, w, b, backend=bk, sigmoid=True))
+        self.band.set_data(self.X, -0.1, 1.1, where=classify(self.X, w, b) == 1)
+        self.curve.set(self.X, results)
+        shown = threshold is not None and -1 <= threshold <= 11
+        self.threshold.set_visible(shown)
+        if shown:
+            self.threshold.set_xdata([threshold, threshold])
+        where = ("no threshold: w = 0, every student gets the same answer" if threshold is None
+                 else f"threshold at {threshold:.2f} h")
+        self.set_title(self.ax, f"{where}; right about {accuracy:.0%} of the students")
+        self.caption.set_text(f"σ({w:g}·x {_plus(b)}), " + backend_caption(results))
+
+
+def plot_sigmoid_threshold(w=1.0, b=0.0, backend="numpy"):
+    """The :class:`SigmoidThresholdPlot` as a static figure."""
+    return SigmoidThresholdPlot().figure(w=w, b=b, backend=backend)
 
 
 def plot_bias_fit(x, y, xlabel="x", ylabel="y"):
