@@ -43,10 +43,13 @@ def no_grad():
     return torch.no_grad()
 
 
-def accumulate_gradients(net, loss_fn, x, y, scale):
-    """One forward and backward pass; autograd adds ``scale * d(mean loss)/d(param)`` to ``param.grad``."""
+def accumulate_gradients(net, loss_fn, x, y, scale, check=True):
+    """One forward and backward pass; autograd adds ``scale * d(mean loss)/d(param)`` to ``param.grad``.
+
+    ``check=False`` skips the loss's shape check, for callers that checked the targets already.
+    """
     out = net(x)
-    loss = loss_fn(out, y)
+    loss = loss_fn.forward(out, y, check=check)  # no module hooks to run: skip nn.Module.__call__
     (loss * scale if scale != 1.0 else loss).backward()
     return loss.detach(), out.detach()
 
