@@ -51,3 +51,8 @@ def test_floor_ratio_is_the_paired_median_against_the_floor():
     # paired ratios 1.05, 1.2, 1.0 -> median 1.05 (not the ratio of the medians, 0.525 / 0.5)
     assert "1.05x bare numpy" in numpy_line and numpy_line.endswith("target <= 1.10x: met")
     assert verdicts == {"nnlib numpy": True, "nnlib torch": False}  # torch: 1.1, 1.3, 0.9 -> 1.10 > 1.05
+    # on a GPU the torch backend is compared with the plain loop on the GPU, without a target
+    times.update({"plain torch (cuda)": [0.1, 0.1, 0.1], "nnlib torch (cuda)": [0.2, 0.2, 0.2]})
+    lines, verdicts = bench.report("digits", times, 1797, bench.TARGETS)
+    assert lines[-1].endswith("2.00x plain torch (cuda)   (no target on the GPU)")
+    assert set(verdicts) == {"nnlib numpy", "nnlib torch"}

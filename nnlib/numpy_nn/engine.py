@@ -39,7 +39,7 @@ def accumulate_gradients(net, loss_fn, x, y, scale, check=True):
     loss's shape check, for callers that checked the targets already (``Sequential.fit``).
     """
     out = net.forward(x)
-    loss = loss_fn.forward(out, y, check=check)
+    loss = loss_fn.forward(out, y) if check else loss_fn.forward(out, y, check=False)
     grad = loss_fn.backward()
     if scale != 1.0:
         grad *= scale
