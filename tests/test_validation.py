@@ -4,6 +4,8 @@ A learner who passes the wrong thing gets one ValueError/TypeError that explains
 any computation, never a broadcasting error from deep inside NumPy or PyTorch. Each check runs in
 both backends.
 """
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -249,3 +251,20 @@ def test_set_weights(backend):
     for w, b in zip(model.get_weights(), weights):  # nothing was half-set
         np.testing.assert_array_equal(w, b)
     model.set_weights([torch.tensor(w) for w in weights])  # tensors from either backend are fine
+
+
+def test_the_finiteness_check_finds_every_non_finite_entry_and_only_those():
+    """The check runs one dot product x·x when X is contiguous; an overflow there must not reject finite X."""
+    from nnlib import _validation as v
+
+    huge = np.full((3, 2), 3e38, dtype=np.float32)  # finite, but x·x overflows float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert v.check_features(huge, 2, "float32") is not None
+    both = np.ones((4, 3))
+    both[1, 1], both[2, 2] = np.inf, -np.inf  # inf + (-inf) is NaN in the dot product: still caught
+    with pytest.raises(ValueError, match=r"X: expected finite numbers, got inf at index \(1, 1\)"):
+        v.check_features(both, 3, "float64")
+    strided = _with_nan(np.zeros((6, 4)), (4, 2))[::2]  # not contiguous: looked at entry by entry
+    with pytest.raises(ValueError, match=r"X: expected finite numbers, got nan at index \(2, 2\)"):
+        v.check_features(strided, 4, "float64")
