@@ -20,7 +20,9 @@ loop also run on the GPU (compared with each other, without a target).
 Options: ``--rounds N`` (default 7), ``--quick`` (1 round, a smaller MNIST-size set: a smoke test,
 not a measurement), ``--config digits|mnist`` (one configuration only), ``--threads N`` (NumPy's
 BLAS and PyTorch on N threads; on a machine other jobs share, ``--threads 1`` keeps idle threads
-from spinning against each other).
+from spinning against each other), ``--cpu-time`` (with ``--threads 1``: the CPU seconds this
+process used instead of the wall clock, which counts the moments other jobs had the CPU; the GPU
+is left out).
 """
 import argparse
 import contextlib
@@ -160,28 +162,28 @@ def contenders(config, X, y, gpu):
 
 
 # ----------------------------------------------------------------------------------- timing
-def time_epoch(epoch, device, pause):
+def time_epoch(epoch, device, pause, clock=time.perf_counter):
     time.sleep(pause)
     if device == "cuda":
         torch.cuda.synchronize()
-    start = time.perf_counter()
+    start = clock()
     epoch()
     if device == "cuda":
         torch.cuda.synchronize()  # GPU work is queued: wait for it before stopping the clock
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def measure(runs, rounds, pause, seed=0):
+def measure(runs, rounds, pause, seed=0, clock=time.perf_counter):
     """``{name: [seconds per round]}``: one untimed warm-up epoch each, then interleaved rounds."""
     for epoch, device in runs.values():
-        time_epoch(epoch, device, 0.0)
+        time_epoch(epoch, device, 0.0, clock)
     order = random.Random(seed)
     times = {name: [] for name in runs}
     for _ in range(rounds):
         names = list(runs)
         order.shuffle(names)
         for name in names:
-            times[name].append(time_epoch(*runs[name], pause))
+            times[name].append(time_epoch(*runs[name], pause, clock))
     return times
 
 
@@ -251,11 +253,17 @@ def main(argv=None):
     parser.add_argument("--config", choices=sorted(CONFIGS), action="append", help="only this configuration (repeatable)")
     parser.add_argument("--threads", type=int, help="threads for NumPy's BLAS and for PyTorch (default: their own "
                                                      "defaults); 1 gives steadier figures on a shared machine")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time the CPU seconds this process used instead of the wall clock (needs --threads 1; "
+                             "leaves the GPU out): other jobs on the machine then barely move the figures")
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error(f"--rounds: expected a positive integer, got {args.rounds}")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads: expected a positive integer, got {args.threads}")
+    if args.cpu_time and args.threads != 1:
+        # with more threads the CPU time would add up every thread, idle spinning included
+        parser.error(f"--cpu-time: expected --threads 1 with it, got --threads {args.threads}")
     with _thread_limit(args.threads):
         return _run(args)
 
@@ -273,15 +281,17 @@ def _thread_limit(threads):
 def _run(args):
     rounds = 1 if args.quick else args.rounds
     pause = 0.02 if args.quick else PAUSE
-    gpu = torch.cuda.is_available()
+    gpu = torch.cuda.is_available() and not args.cpu_time
+    clock = time.process_time if args.cpu_time else time.perf_counter
     print(f"nnlib.bench: one training epoch, float32, median of {rounds} round(s) in random order, "
-          f"{pause:g} s pause before each run{' (--quick: a smoke test, not a measurement)' if args.quick else ''}")
+          f"{pause:g} s pause before each run, {'CPU time' if args.cpu_time else 'wall-clock time'}"
+          f"{' (--quick: a smoke test, not a measurement)' if args.quick else ''}")
     print(f"{kernels()}, {platform.processor() or platform.machine()}, "
-          f"GPU: {torch.cuda.get_device_name() if gpu else 'none'}")
+          f"GPU: {torch.cuda.get_device_name() if gpu else 'left out (--cpu-time)' if args.cpu_time else 'none'}")
     all_met = True
     for config in args.config or list(CONFIGS):
         X, y = load_data(config, args.quick)
-        times = measure(contenders(config, X, y, gpu), rounds, pause)
+        times = measure(contenders(config, X, y, gpu), rounds, pause, clock=clock)
         lines, verdicts = report(config, times, len(X), CONFIGS[config]["targets"])
         all_met &= all(verdicts.values())
         print()

@@ -39,6 +39,9 @@ def test_bad_threads_is_refused(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--threads", "0"])
     assert "--threads: expected a positive integer, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench.main(["--cpu-time"])  # the CPU time of several threads would count their idle spinning
+    assert "--cpu-time: expected --threads 1 with it, got --threads None" in capsys.readouterr().err
 
 
 def test_floor_ratio_is_the_paired_median_against_the_floor():
