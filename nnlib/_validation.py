@@ -91,7 +91,9 @@ def check_class_labels(y, n_samples, n_classes, argument="y"):
     Returns ``(target, indices)``: the target the loss sees (int indices, or the float one-hot rows
     as given) and the class indices used for accuracy.
     """
-    arr = as_float_array(y, argument, np.float64)
+    # Integer labels, the usual case, need neither a float copy nor the search for fractions below.
+    integers = isinstance(y, np.ndarray) and y.dtype.kind in "iu" and y.ndim == 1
+    arr = y if integers else as_float_array(y, argument, np.float64)
     if arr.ndim == 2 and arr.shape[1] == n_classes and n_classes > 1:
         if arr.shape[0] != n_samples:
             raise ValueError(f"{argument}: expected {n_samples} rows to match X, got {arr.shape[0]}")
@@ -108,7 +110,7 @@ def check_class_labels(y, n_samples, n_classes, argument="y"):
         )
     if arr.shape[0] != n_samples:
         raise ValueError(f"{argument}: expected {n_samples} labels to match X, got {arr.shape[0]}")
-    if np.any(arr != np.round(arr)):
+    if not integers and np.any(arr != np.round(arr)):
         raise ValueError(f"{argument}: expected integer class indices, got non-integer values such as {arr[arr != np.round(arr)][0]}")
     if arr.min() < 0 or arr.max() >= n_classes:
         raise ValueError(

@@ -268,3 +268,16 @@ def test_the_finiteness_check_finds_every_non_finite_entry_and_only_those():
     strided = _with_nan(np.zeros((6, 4)), (4, 2))[::2]  # not contiguous: looked at entry by entry
     with pytest.raises(ValueError, match=r"X: expected finite numbers, got nan at index \(2, 2\)"):
         v.check_features(strided, 4, "float64")
+
+
+def test_integer_labels_are_range_checked_and_copied():
+    """Integer labels skip the float copy and the search for fractions, not the range check."""
+    from nnlib import _validation as v
+
+    y = np.array([0, 2, 1], dtype=np.int32)
+    target, labels = v.check_class_labels(y, 3, 3)
+    assert target.dtype == np.int64 and target.tolist() == [0, 2, 1] and not np.shares_memory(target, y)
+    for bad, shown in ((np.array([0, 3, 1]), "from 0 to 3"), (np.array([-1, 0, 1]), "from -1 to 1"),
+                       (np.array([0, 5, 1], dtype=np.uint8), "from 0 to 5")):
+        with pytest.raises(ValueError, match=rf"y: expected class indices in 0..2 \(the model has 3 outputs\), got values {shown}"):
+            v.check_class_labels(bad, 3, 3)
