@@ -46,12 +46,27 @@ def as_float_array(x, argument, dtype):
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise TypeError(f"{argument}: expected an array of numbers, got an array of dtype {arr.dtype}")
     arr = arr.astype(dtype, copy=False)
-    if not np.all(np.isfinite(arr)):
+    if not _all_finite(arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{argument}: expected finite numbers, got {arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}"
         )
     return arr
+
+
+def _all_finite(arr):
+    """Whether no entry is NaN or ±inf, in one pass that allocates nothing when all are finite.
+
+    ``np.isfinite(arr)`` would first write an array of booleans as large as ``arr`` (every ``fit``
+    on all of X). A dot product ``x·x`` is finite exactly when every entry is, unless it overflows
+    (entries beyond about 1e19 in float32): only then are the entries looked at one by one.
+    """
+    if arr.flags.c_contiguous:
+        flat = arr.reshape(-1)  # a view, no copy
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow only sends us to the exact check
+            if np.isfinite(np.dot(flat, flat)):
+                return True
+    return bool(np.isfinite(arr).all())
 
 
 def check_features(X, n_features, dtype, argument="X"):
@@ -76,7 +91,9 @@ def check_class_labels(y, n_samples, n_classes, argument="y"):
     Returns ``(target, indices)``: the target the loss sees (int indices, or the float one-hot rows
     as given) and the class indices used for accuracy.
     """
-    arr = as_float_array(y, argument, np.float64)
+    # Integer labels, the usual case, need neither a float copy nor the search for fractions below.
+    integers = isinstance(y, np.ndarray) and y.dtype.kind in "iu" and y.ndim == 1
+    arr = y if integers else as_float_array(y, argument, np.float64)
     if arr.ndim == 2 and arr.shape[1] == n_classes and n_classes > 1:
         if arr.shape[0] != n_samples:
             raise ValueError(f"{argument}: expected {n_samples} rows to match X, got {arr.shape[0]}")
@@ -93,7 +110,7 @@ def check_class_labels(y, n_samples, n_classes, argument="y"):
         )
     if arr.shape[0] != n_samples:
         raise ValueError(f"{argument}: expected {n_samples} labels to match X, got {arr.shape[0]}")
-    if np.any(arr != np.round(arr)):
+    if not integers and np.any(arr != np.round(arr)):
         raise ValueError(f"{argument}: expected integer class indices, got non-integer values such as {arr[arr != np.round(arr)][0]}")
     if arr.min() < 0 or arr.max() >= n_classes:
         raise ValueError(

@@ -128,3 +128,31 @@ def test_numpy_zero_grad_clears_accumulated_gradients():
     assert np.abs(layer.weight.grad).sum() > 0
     opt.zero_grad()
     assert np.all(layer.weight.grad == 0) and np.all(layer.bias.grad == 0)
+
+
+def test_numpy_zero_grad_set_to_none_changes_no_number():
+    """``zero_grad(set_to_none=True)`` (fit's): the first backward stores its gradient, later ones add to it,
+    bit for bit what adding both to zeros gives; a step skips a parameter without a gradient, as in PyTorch."""
+    rng = np.random.default_rng(0)
+    x1, x2, g1, g2 = rng.normal(size=(4, 3)), rng.normal(size=(5, 3)), rng.normal(size=(4, 2)), rng.normal(size=(5, 2))
+
+    def grads(set_to_none):
+        net = nn.Sequential(nn.Linear(3, 4, rng=1), nn.Tanh(), nn.Linear(4, 2, rng=2))
+        net.zero_grad(set_to_none=set_to_none)
+        assert all((p.grad is None) == set_to_none for p in net.parameters())
+        for x, g in ((x1, g1), (x2, g2)):
+            net(x)
+            net.backward(g, input_grad=False)
+        return [p.grad for p in net.parameters()]
+
+    for filled, stored in zip(grads(False), grads(True)):
+        np.testing.assert_array_equal(filled, stored)
+    layer = nn.Linear(3, 2, rng=0)
+    opt = nn.SGD(layer.parameters(), lr=0.1, momentum=0.5)
+    before = [p.data.copy() for p in layer.parameters()]
+    opt.zero_grad(set_to_none=True)
+    opt.step()  # nothing to step with
+    for p, b in zip(layer.parameters(), before):
+        np.testing.assert_array_equal(p.data, b)
+    layer.bias.zero_grad()  # the plain zero_grad gives zeros again after set_to_none
+    assert layer.bias.grad.shape == (2,) and not layer.bias.grad.any()

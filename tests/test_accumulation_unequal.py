@@ -95,6 +95,9 @@ def test_numpy_and_torch_accumulate_the_same_gradient(batch):
     g_np = acc.accumulate_gradients(_net("numpy"), nn.CrossEntropyLoss(), X, y, sizes)
     g_t = acc.accumulate_gradients(_net("torch"), tnn.CrossEntropyLoss(), torch.as_tensor(X), torch.as_tensor(y), sizes)
     assert acc.max_difference(g_np, g_t) < 1e-14
+    # torch.nn's own loss module works too (07 uses it with BatchNorm and LayerNorm nets)
+    g_plain = acc.accumulate_gradients(_net("torch"), torch.nn.CrossEntropyLoss(), torch.as_tensor(X), torch.as_tensor(y), sizes)
+    assert acc.max_difference(g_plain, g_t) < 1e-14
 
 
 def test_accumulation_leaves_no_gradient_behind(batch):

@@ -15,10 +15,14 @@ def test_quick_benchmark_prints_ratios_and_verdicts(monkeypatch, capsys):
     for config in ("digits-size net 64-128-10, batch 32, 1,797 rows", "mnist-size net 784-256-128-10, batch 128"):
         assert config in out
     ratio = r"\s+[\d.]+ ms\s+\d+ us\s+[\d.]+x plain torch"
-    for name, target in [("plain torch", None), ("bare numpy", None), ("nnlib numpy", "0.35|1.00"), ("nnlib torch", "1.20")]:
-        pattern = rf"^  {name}{ratio}" + (rf"   target <= ({target})x: (met|NOT met)$" if target else "$")
+    # each backend is also compared with its own hand-written floor, against its target
+    for name, floor in [("plain torch", None), ("bare numpy", None),
+                        ("nnlib numpy", r"bare numpy\s+target <= 1\.10x"), ("nnlib torch", r"plain torch\s+target <= 1\.05x")]:
+        pattern = rf"^  {name}{ratio}" + (rf"\s+[\d.]+x {floor}: (met|NOT met)$" if floor else "$")
         assert len(re.findall(pattern, out, flags=re.M)) == 2, (name, out)
     assert re.search(r"^(all targets met|some targets NOT met)$", out, flags=re.M)
+    # the header names the kernels that ran: NumPy's BLAS and PyTorch's CPU backend, with their threads
+    assert re.search(r"^numpy \S+ \(.*\d+ threads?.*\), torch \S+ \(.*\d+ threads?\)", out, flags=re.M), out
 
 
 def test_bad_rounds_is_refused(capsys):
@@ -27,3 +31,31 @@ def test_bad_rounds_is_refused(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--rounds", "0"])
     assert "--rounds: expected a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_bad_threads_is_refused(capsys):
+    from nnlib import bench
+
+    with pytest.raises(SystemExit):
+        bench.main(["--threads", "0"])
+    assert "--threads: expected a positive integer, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench.main(["--cpu-time"])  # the CPU time of several threads would count their idle spinning
+    assert "--cpu-time: expected --threads 1 with it, got --threads None" in capsys.readouterr().err
+
+
+def test_floor_ratio_is_the_paired_median_against_the_floor():
+    from nnlib import bench
+
+    times = {"plain torch": [1.0, 1.0, 1.0], "bare numpy": [0.5, 1.0, 0.2],
+             "nnlib numpy": [0.525, 1.2, 0.2], "nnlib torch": [1.1, 1.3, 0.9]}
+    lines, verdicts = bench.report("digits", times, 1797, bench.TARGETS)
+    numpy_line = next(line for line in lines if line.startswith("  nnlib numpy"))
+    # paired ratios 1.05, 1.2, 1.0 -> median 1.05 (not the ratio of the medians, 0.525 / 0.5)
+    assert "1.05x bare numpy" in numpy_line and numpy_line.endswith("target <= 1.10x: met")
+    assert verdicts == {"nnlib numpy": True, "nnlib torch": False}  # torch: 1.1, 1.3, 0.9 -> 1.10 > 1.05
+    # on a GPU the torch backend is compared with the plain loop on the GPU, without a target
+    times.update({"plain torch (cuda)": [0.1, 0.1, 0.1], "nnlib torch (cuda)": [0.2, 0.2, 0.2]})
+    lines, verdicts = bench.report("digits", times, 1797, bench.TARGETS)
+    assert lines[-1].endswith("2.00x plain torch (cuda)   (no target on the GPU)")
+    assert set(verdicts) == {"nnlib numpy", "nnlib torch"}

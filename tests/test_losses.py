@@ -192,3 +192,22 @@ def test_bce_with_logits_is_exact_for_huge_logits(backend, dtype):
     assert value == pytest.approx(per_row.mean(), rel=tol)
     assert grad.dtype == dtype
     np.testing.assert_allclose(grad, (sigma - t) / len(t), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name, options, sample, reference", PARAMS, ids=IDS)
+def test_forward_without_the_check_gives_the_same_numbers(name, options, sample, reference):
+    """``forward(..., check=False)`` (fit's step: the targets were checked once per call) only skips the check."""
+    p, t = sample(np.random.default_rng(3))
+    for module, to in ((nn, np.asarray), (tnn, torch.as_tensor)):
+        checked, trusted = getattr(module, name)(**options), getattr(module, name)(**options)
+        assert float(trusted.forward(to(p), to(t), check=False)) == float(checked.forward(to(p), to(t)))
+        np.testing.assert_array_equal(np.asarray(trusted.backward()), np.asarray(checked.backward()))
+
+
+def test_every_public_entry_point_checks_the_target():
+    for module, to in ((nn, np.asarray), (tnn, torch.as_tensor)):
+        for call in ("forward", "value", "gradient"):
+            with pytest.raises(ValueError, match=r"target: expected the same shape as the prediction \(4, 1\), got \(4,\)"):
+                getattr(module.MSELoss(), call)(to(np.zeros((4, 1))), to(np.zeros(4)))
+            with pytest.raises(TypeError, match="target: expected integer class indices, got dtype float64"):
+                getattr(module.CrossEntropyLoss(), call)(to(np.zeros((2, 2))), to(np.array([0.0, 1.0])))

@@ -311,3 +311,38 @@ def test_a_model_with_non_finite_weights_is_not_saved_over_a_good_file(backend, 
     with pytest.raises(ValueError, match=r"model.nnlib: weights\[0\] contains NaN or inf .*refusing to save"):
         model.save(path)
     assert path.read_bytes() == good and sorted(p.name for p in tmp_path.iterdir()) == ["model.nnlib"]
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_fit_takes_the_steps_of_the_hand_written_loop_bit_for_bit(k):
+    """fit's lean step (targets checked once per call, gradients stored without a zero fill, classes
+    taken once per epoch) gives exactly the numbers of the loop written with the public per-step API."""
+    from nnlib import numpy_nn as nn
+
+    X, y = _blobs(50)
+    model = nnlib.Sequential([nnlib.Dense(4, 6, "relu"), nnlib.Dense(6, 3)], seed=3, dtype="float32")
+    model.compile("cross_entropy", learning_rate=0.1, momentum=0.5)
+    net = nn.Sequential(nn.Linear(4, 6, dtype="float32"), nn.ReLU(), nn.Linear(6, 3, dtype="float32"))
+    for p, w in zip(net.parameters(), model.get_weights()):
+        p.data[...] = w
+    loss_fn, opt = nn.CrossEntropyLoss(), nn.SGD(net.parameters(), lr=0.1, momentum=0.5)
+    history = model.fit(X, y, epochs=2, batch_size=16, accumulation_steps=k, shuffle=False, verbose=0)
+    x, t = X.astype(np.float32), y.astype(np.int64)
+    for epoch in range(2):
+        total, correct = 0.0, 0
+        losses, sizes = [], []
+        for start in range(0, len(x), 16):
+            stop = min(start + 16, len(x))
+            opt.zero_grad()
+            edges = [start + (stop - start) * i // min(k, stop - start) for i in range(min(k, stop - start) + 1)]
+            for s, e in zip(edges[:-1], edges[1:]):
+                out = net(x[s:e])
+                losses.append(loss_fn(out, t[s:e]))
+                sizes.append(e - s)
+                correct += int((out.argmax(1) == t[s:e]).sum())
+                net.backward(loss_fn.backward() * np.float32((e - s) / (stop - start)) if k > 1 else loss_fn.backward())
+            opt.step()
+        assert history["loss"][epoch] == float(np.dot(np.asarray(losses, dtype=np.float64), sizes)) / len(x)
+        assert history["accuracy"][epoch] == correct / len(x)
+    for ours, theirs in zip(model.get_weights(), net.parameters()):
+        np.testing.assert_array_equal(ours, theirs.data)

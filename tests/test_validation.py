@@ -5,6 +5,7 @@ any computation, never a broadcasting error from deep inside NumPy or PyTorch. E
 both backends.
 """
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -301,3 +302,33 @@ def test_numpy_scalars_are_accepted_as_momentum():
     assert model.get_config()["compile"]["momentum"] == 0.5
     with pytest.raises(ValueError, match=r"momentum: expected a number in \[0, 1\), got nan"):
         model.compile("mse", momentum=float("nan"))
+
+
+def test_the_finiteness_check_finds_every_non_finite_entry_and_only_those():
+    """The check runs one dot product x·x when X is contiguous; an overflow there must not reject finite X."""
+    from nnlib import _validation as v
+
+    huge = np.full((3, 2), 3e38, dtype=np.float32)  # finite, but x·x overflows float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert v.check_features(huge, 2, "float32") is not None
+    both = np.ones((4, 3))
+    both[1, 1], both[2, 2] = np.inf, -np.inf  # inf + (-inf) is NaN in the dot product: still caught
+    with pytest.raises(ValueError, match=r"X: expected finite numbers, got inf at index \(1, 1\)"):
+        v.check_features(both, 3, "float64")
+    strided = _with_nan(np.zeros((6, 4)), (4, 2))[::2]  # not contiguous: looked at entry by entry
+    with pytest.raises(ValueError, match=r"X: expected finite numbers, got nan at index \(2, 2\)"):
+        v.check_features(strided, 4, "float64")
+
+
+def test_integer_labels_are_range_checked_and_copied():
+    """Integer labels skip the float copy and the search for fractions, not the range check."""
+    from nnlib import _validation as v
+
+    y = np.array([0, 2, 1], dtype=np.int32)
+    target, labels = v.check_class_labels(y, 3, 3)
+    assert target.dtype == np.int64 and target.tolist() == [0, 2, 1] and not np.shares_memory(target, y)
+    for bad, shown in ((np.array([0, 3, 1]), "from 0 to 3"), (np.array([-1, 0, 1]), "from -1 to 1"),
+                       (np.array([0, 5, 1], dtype=np.uint8), "from 0 to 5")):
+        with pytest.raises(ValueError, match=rf"y: expected class indices in 0..2 \(the model has 3 outputs\), got values {shown}"):
+            v.check_class_labels(bad, 3, 3)

@@ -32,13 +32,14 @@ def no_grad():
     return contextlib.nullcontext()
 
 
-def accumulate_gradients(net, loss_fn, x, y, scale):
+def accumulate_gradients(net, loss_fn, x, y, scale, check=True):
     """One forward and backward pass; adds ``scale * d(mean loss)/d(param)`` to every ``param.grad``.
 
-    Returns the mean loss on this micro-batch and the network's output.
+    Returns the mean loss on this micro-batch and the network's output. ``check=False`` skips the
+    loss's shape check, for callers that checked the targets already (``Sequential.fit``).
     """
     out = net.forward(x)
-    loss = loss_fn.forward(out, y)
+    loss = loss_fn.forward(out, y) if check else loss_fn.forward(out, y, check=False)
     grad = loss_fn.backward()
     if scale != 1.0:
         grad *= scale
@@ -70,4 +71,4 @@ def get_grads(net):
 
 def zero_grad(net):
     for p in net.parameters():
-        p.grad.fill(0)
+        p.zero_grad()

@@ -3,6 +3,9 @@ r"""Layers in NumPy: a ``Parameter`` holds a value and its gradient, ``Linear`` 
 
 Gradients *accumulate*: each ``backward`` adds (``+=``) to ``param.grad`` until ``zero_grad()``
 clears it, exactly like PyTorch. That is what makes gradient accumulation work.
+``zero_grad(set_to_none=True)`` (PyTorch's default, used by ``Sequential.fit``) drops the arrays
+instead of filling them with zeros: the next ``backward`` then stores its gradient as it is,
+the same numbers without a pass over memory for the fill and another for the ``+=``.
 """
 from collections import OrderedDict
 
@@ -18,8 +21,24 @@ class Parameter:
         self.data = data
         self.grad = np.zeros_like(data)
 
-    def zero_grad(self):
-        self.grad.fill(0)
+    def zero_grad(self, set_to_none=False):
+        """Clear the gradient: fill it with zeros, or with ``set_to_none=True`` drop it (``grad = None``)."""
+        if set_to_none:
+            self.grad = None
+        elif self.grad is None:
+            self.grad = np.zeros_like(self.data)
+        else:
+            self.grad.fill(0)
+
+    def accumulate(self, grad):
+        """Add ``grad`` to ``.grad``; after ``zero_grad(set_to_none=True)`` keep ``grad`` itself (0 + g is g).
+
+        ``grad`` must be a fresh array that nothing else writes to: the next call adds to it in place.
+        """
+        if self.grad is None:
+            self.grad = grad
+        else:
+            self.grad += grad
 
     @property
     def shape(self):
@@ -72,9 +91,9 @@ class Linear:
 
         Training never needs dL/dX of the first layer (X is data), and it costs as much as dL/dW.
         """
-        self.weight.grad += grad_output.T @ self._x
+        self.weight.accumulate(grad_output.T @ self._x)
         if self.bias is not None:
-            self.bias.grad += grad_output.sum(axis=0)
+            self.bias.accumulate(grad_output.sum(axis=0))
         return grad_output @ self.weight.data if input_grad else None
 
     def parameters(self):
@@ -119,9 +138,9 @@ class Sequential:
     def parameters(self):
         return [p for m in self.modules for p in m.parameters()]
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=False):
         for p in self.parameters():
-            p.zero_grad()
+            p.zero_grad(set_to_none)
 
     def state_dict(self):
         """``{"0.weight": array, "0.bias": array, ...}``: PyTorch's names, copies of the values."""

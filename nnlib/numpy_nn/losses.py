@@ -5,6 +5,8 @@ caches what ``backward()`` needs; ``backward()`` returns :math:`\partial L / \pa
 shaped like the prediction. ``value(prediction, target)`` and ``gradient(prediction, target)`` do
 the same without caching (for plots). The mean runs over every element (PyTorch's
 ``reduction="mean"``), except cross-entropy, whose mean runs over the rows (samples).
+Each subclass writes the formulas in ``_value`` and ``_gradient``; ``value``, ``gradient`` and
+``forward`` check the shapes first.
 """
 import numpy as np
 
@@ -13,19 +15,40 @@ from .activations import log_softmax, softmax, stable_sigmoid
 
 
 class Loss:
-    """Shared behaviour: subclasses define ``value`` and ``gradient``."""
+    """Shared behaviour: subclasses define ``_value`` and ``_gradient``."""
 
     name = "loss"
 
     def __call__(self, prediction, target):
         return self.forward(prediction, target)
 
-    def forward(self, prediction, target):
+    def forward(self, prediction, target, check=True):
+        """``value``, remembering the arguments for ``backward``.
+
+        ``check=False`` skips the shape check: ``Sequential.fit`` checks its targets once per call,
+        so the training step does not repeat it for every batch.
+        """
+        if check:
+            self.check(prediction, target)
         self._cache = (prediction, target)
-        return self.value(prediction, target)
+        return self._value(prediction, target)
+
+    def value(self, prediction, target):
+        """The mean loss, a float."""
+        self.check(prediction, target)
+        return self._value(prediction, target)
+
+    def gradient(self, prediction, target):
+        """d(mean loss)/d(prediction), shaped like the prediction."""
+        self.check(prediction, target)
+        return self._gradient(prediction, target)
+
+    def check(self, prediction, target):
+        """Raise a ``ValueError`` unless ``target`` fits ``prediction`` (no silent broadcasting)."""
+        check_same_shape(prediction, target)
 
     def backward(self):
-        return self.gradient(*self._cache)
+        return self._gradient(*self._cache)  # forward checked them
 
     def get_config(self):
         return {}
@@ -40,12 +63,11 @@ class MSELoss(Loss):
 
     name = "mse"
 
-    def value(self, prediction, target):
-        check_same_shape(prediction, target)
+    def _value(self, prediction, target):
         d = prediction - target
         return float(np.mean(d * d))
 
-    def gradient(self, prediction, target):
+    def _gradient(self, prediction, target):
         return (2.0 / prediction.size) * (prediction - target)
 
 
@@ -54,11 +76,10 @@ class L1Loss(Loss):
 
     name = "mae"
 
-    def value(self, prediction, target):
-        check_same_shape(prediction, target)
+    def _value(self, prediction, target):
         return float(np.mean(np.abs(prediction - target)))
 
-    def gradient(self, prediction, target):
+    def _gradient(self, prediction, target):
         return np.sign(prediction - target) / prediction.size
 
 
@@ -74,12 +95,11 @@ class HuberLoss(Loss):
     def __init__(self, delta=1.0):
         self.delta = float(delta)
 
-    def value(self, prediction, target):
-        check_same_shape(prediction, target)
+    def _value(self, prediction, target):
         d = np.abs(prediction - target)
         return float(np.mean(np.where(d < self.delta, 0.5 * d * d, self.delta * (d - 0.5 * self.delta))))
 
-    def gradient(self, prediction, target):
+    def _gradient(self, prediction, target):
         return np.clip(prediction - target, -self.delta, self.delta) / prediction.size
 
     def get_config(self):
@@ -96,14 +116,13 @@ class BCELoss(Loss):
 
     name = "binary_cross_entropy"
 
-    def value(self, prediction, target):
-        check_same_shape(prediction, target)
+    def _value(self, prediction, target):
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(prediction), -100.0)
             log_1mp = np.maximum(np.log1p(-prediction), -100.0)
         return float(-np.mean(target * log_p + (1.0 - target) * log_1mp))
 
-    def gradient(self, prediction, target):
+    def _gradient(self, prediction, target):
         p = prediction
         return (p - target) / np.maximum(p * (1.0 - p), 1e-12) / p.size
 
@@ -117,12 +136,11 @@ class BCEWithLogitsLoss(Loss):
 
     name = "binary_cross_entropy_with_logits"
 
-    def value(self, prediction, target):
-        check_same_shape(prediction, target)
+    def _value(self, prediction, target):
         z = prediction
         return float(np.mean(np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))))
 
-    def gradient(self, prediction, target):
+    def _gradient(self, prediction, target):
         return (stable_sigmoid(prediction) - target) / prediction.size
 
 
@@ -139,8 +157,10 @@ class CrossEntropyLoss(Loss):
 
     name = "cross_entropy"
 
-    def forward(self, prediction, target):
+    def forward(self, prediction, target, check=True):
         # One exponential serves both the loss and the gradient: keep the probabilities for backward.
+        if check:
+            self.check(prediction, target)
         self._cache = (prediction, target)
         shifted = prediction - prediction.max(axis=1, keepdims=True)
         e = np.exp(shifted)
@@ -152,10 +172,16 @@ class CrossEntropyLoss(Loss):
     def backward(self):
         return self._grad_from_probs(self._probs.copy(), self._cache[1])
 
-    def value(self, prediction, target):
+    def _value(self, prediction, target):
         return self._nll(log_softmax(prediction, axis=1), target)
 
-    def gradient(self, prediction, target):
+    def check(self, prediction, target):
+        if target.ndim == 1:
+            check_class_indices(prediction, target)
+        else:
+            check_same_shape(prediction, target)
+
+    def _gradient(self, prediction, target):
         return self._grad_from_probs(softmax(prediction, axis=1), target)
 
     @staticmethod
@@ -163,9 +189,7 @@ class CrossEntropyLoss(Loss):
         r"""Mean over rows of :math:`-\sum_c T_{nc} \log p_{nc}` (with indices: :math:`-\log p_{n, y_n}`)."""
         n = logp.shape[0]
         if target.ndim == 1:
-            check_class_indices(logp, target)
             return float(-logp[np.arange(n), target].sum() / n)
-        check_same_shape(logp, target)
         return float(-(target * logp).sum() / n)
 
     @staticmethod

@@ -1,7 +1,8 @@
 r"""Optimizers in NumPy, with PyTorch's update rules so both backends take identical steps.
 
 ``step()`` changes each parameter in place from its accumulated ``grad``; ``zero_grad()`` clears
-the gradients for the next batch.
+the gradients for the next batch. As in PyTorch, a parameter whose ``grad`` is ``None`` (no
+backward since ``zero_grad(set_to_none=True)``) is left as it is.
 """
 import math
 
@@ -13,9 +14,9 @@ class Optimizer:
         self.params = list(params)
         self.lr = float(lr)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=False):
         for p in self.params:
-            p.zero_grad()
+            p.zero_grad(set_to_none)
 
 
 class SGD(Optimizer):
@@ -35,6 +36,8 @@ class SGD(Optimizer):
     def step(self):
         for i, p in enumerate(self.params):
             g = p.grad
+            if g is None:
+                continue
             if self.momentum:
                 v = self._velocity[i]
                 if v is None:
@@ -68,6 +71,8 @@ class Adam(Optimizer):
         bc2_sqrt = math.sqrt(1.0 - self.beta2**self.t)
         for p, m, v in zip(self.params, self._m, self._v):
             g = p.grad
+            if g is None:
+                continue
             m *= self.beta1
             m += (1.0 - self.beta1) * g
             v *= self.beta2

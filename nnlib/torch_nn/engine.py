@@ -43,10 +43,15 @@ def no_grad():
     return torch.no_grad()
 
 
-def accumulate_gradients(net, loss_fn, x, y, scale):
-    """One forward and backward pass; autograd adds ``scale * d(mean loss)/d(param)`` to ``param.grad``."""
+def accumulate_gradients(net, loss_fn, x, y, scale, check=True):
+    """One forward and backward pass; autograd adds ``scale * d(mean loss)/d(param)`` to ``param.grad``.
+
+    ``check=False`` skips the shape check of an nnlib loss, for callers that checked the targets
+    already (``Sequential.fit``); with the default any loss module works, ``torch.nn``'s too.
+    """
     out = net(x)
-    loss = loss_fn(out, y)
+    # fit's own loss: skip the check, and nn.Module.__call__ too (no hooks to run)
+    loss = loss_fn(out, y) if check else loss_fn.forward(out, y, check=False)
     (loss * scale if scale != 1.0 else loss).backward()
     return loss.detach(), out.detach()
 
