@@ -140,9 +140,12 @@ def _new_figure_png(plot, values):
     """What a move cost before: a new Figure, drawn and saved as the inline backend saves it."""
     import io
 
+    from .plots.live import _one_blas_thread
+
     live_state = plot.fig, plot._background, plot._animated
     try:
-        plot.figure(**values).savefig(io.BytesIO(), format="png", bbox_inches="tight")
+        with _one_blas_thread():  # the same computation as the live move, on the same one BLAS thread
+            plot.figure(**values).savefig(io.BytesIO(), format="png", bbox_inches="tight")
     finally:
         plot.fig, plot._background, plot._animated = live_state
 

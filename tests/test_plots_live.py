@@ -228,3 +228,18 @@ def test_widgets_bench_runs_and_reports_the_targets(capsys):
     assert "00  wave" in out and "(target <= 50 ms)" in out and "(target <= 100 ms)" in out
     assert "paired ratios" in out
     assert widgets_bench.main(["--only", "no such widget"]) == 1
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not live.cuda_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("notebook, name, target, start, sliders",
+                         [w for w in widgets_bench.WIDGETS if w[0] not in ("00", "03") or w[1] == "weighted input"],
+                         ids=lambda v: v if isinstance(v, str) and not v.startswith("nnlib") else None)
+def test_every_widget_draws_on_cuda_and_says_so(notebook, name, target, start, sliders):
+    plot = widgets_bench.factory(target)()
+    if "backend" not in signature(plot.update).parameters:
+        pytest.skip(f"{name} has no backend control")
+    plot.figure(**start, backend="cuda")
+    assert plot.png()
+    if name != "penguin":  # 08 gets a CUDA pipeline only where the notebook loads one
+        assert "PyTorch (cuda)" in plot.caption.get_text() or name == "memory"

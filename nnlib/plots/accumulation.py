@@ -9,7 +9,6 @@ k slider) and :func:`plot_gradient_errors` (k and imbalance sliders). Used by
 from functools import lru_cache
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from .. import _validation as v
 from .. import accumulation as acc

@@ -6,10 +6,9 @@ number; the batch-size/neurons widget) and :func:`plot_weighted_input` (the numb
 column and entry of one :math:`z_{ij}` highlighted). Used by ``03_weighted_input``.
 """
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .live import LivePlot, backend_caption, caption_text, compute
+from .live import LivePlot, backend_caption, compute
 
 #: one colour per matrix, shared by both pictures
 COLORS = {"X": "#4c78a8", "W.T": "#f58518", "b": "#54a24b", "Z": "#b279a2"}

@@ -13,7 +13,6 @@ its three-slider version), :func:`plot_bias_line`, :func:`plot_sigmoid_threshold
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..numpy_nn import stable_sigmoid
 from .live import Backend, BackendLines, LivePlot, backend_caption, caption_text, compute
 from .network import NEGATIVE, POSITIVE, draw_network
 
