@@ -28,6 +28,7 @@ import tracemalloc
 import numpy as np
 
 from . import _validation as v
+from .compare import agreement  # noqa: F401  (acc.agreement in the notebooks)
 from .model import _micro_batches
 
 #: how each micro-batch's gradient is scaled before it is added (see the module docstring)
@@ -165,15 +166,6 @@ def max_difference(grads_a, grads_b):
     if len(grads_a) != len(grads_b):
         raise ValueError(f"grads_b: expected {len(grads_a)} arrays like grads_a, got {len(grads_b)}")
     return max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in zip(grads_a, grads_b))
-
-
-def agreement(difference, tol=1e-12):
-    """A difference for printing: ``"< 1e-12"`` when it is round-off, else the number (3 significant digits).
-
-    The digits of a round-off difference (1e-17 here, 3e-17 there) depend on the processor and the
-    BLAS library, so the notebooks print only that it is below ``tol``.
-    """
-    return f"< {tol:.0e}" if difference < tol else f"{difference:.3g}"
 
 
 def relative_error(grads, reference):

@@ -86,12 +86,19 @@ def worker(rank, world_size, n=48, k=3, seed=0, timeout=30.0):
     """Run the three methods on this rank; returns a dict of results (gradients as nested lists).
 
     ``torch.distributed`` must not be initialised yet; the process group is created from the
-    environment (``MASTER_ADDR``, ``MASTER_PORT``) and destroyed at the end.
+    environment (``MASTER_ADDR``, ``MASTER_PORT``) and destroyed at the end, after a barrier, once
+    nothing refers to it any more. Then its threads (gloo's workers and socket loop, the rendezvous
+    store's server) have been joined: ``results["threads_after_teardown"]`` lists the threads still
+    running (Linux; ``None`` elsewhere), so a test can check that none of them outlives the group.
     """
     import torch
     import torch.distributed as dist
-    import torch.nn.functional as F
-    from torch.nn.parallel import DistributedDataParallel as DDP
+    # DistributedDataParallel imports this module the first time it is built, and the module binds the
+    # *current* default group into the default arguments of ten functions (``group=group.WORLD``). Imported
+    # after init_process_group, it keeps the group alive after destroy_process_group, and with it gloo's
+    # threads, still running while the interpreter shuts down at exit: now and then that aborted the
+    # process ("terminate called without an active exception"). Imported before, it binds None.
+    import torch.distributed.nn  # noqa: F401
 
     torch.manual_seed(seed)
     torch.set_num_threads(1)  # two processes share two cores
@@ -102,45 +109,16 @@ def worker(rank, world_size, n=48, k=3, seed=0, timeout=30.0):
         torch.cuda.set_device(device)
     dist.init_process_group(backend, rank=rank, world_size=world_size, timeout=timedelta(seconds=timeout))
     try:
-        X, y = make_batch(n, WIDTHS[0], WIDTHS[-1], seed=seed)  # every rank makes the same global batch
-        X, y = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
-        start, stop = shard(n, world_size, rank)
-        Xr, yr = X[start:stop], y[start:stop]
-        micro = split_sizes(stop - start, k)
-        bounds = np.cumsum([0] + micro).tolist()
-        results = {"rank": rank, "world_size": world_size, "backend": backend, "shard": [start, stop],
-                   "micro_batches": micro}
-
-        # 1) local accumulation, then one all-reduce of the flattened gradients
-        net = build_net(seed, device)
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            (F.cross_entropy(net(Xr[a:b]), yr[a:b]) * ((b - a) / n)).backward()
-        flat = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
-        dist.all_reduce(flat, op=dist.ReduceOp.SUM)
-        results["allreduce"] = _unflatten(flat, net)
-        results["allreduce_calls"] = 1
-
-        # 2) and 3) DistributedDataParallel, counting the all-reduces with a communication hook
-        for name, skip in (("ddp_no_sync", True), ("ddp_every_step", False)):
-            model = DDP(build_net(seed, device), device_ids=[device.index] if device.type == "cuda" else None)
-            calls = {"n": 0}
-            model.register_comm_hook(calls, _counting_allreduce)
-            for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-                last = j == len(micro) - 1
-                with model.no_sync() if skip and not last else contextlib.nullcontext():
-                    (F.cross_entropy(model(Xr[a:b]), yr[a:b]) * ((b - a) / (stop - start))).backward()
-            results[name] = _as_lists(model.parameters())
-            results[f"{name}_calls"] = calls["n"]
-
-        # every rank must end with the same gradient: gather all ranks' and compare them
-        mine = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
-        everyone = [torch.empty_like(mine) for _ in range(world_size)]
-        dist.all_gather(everyone, mine)
-        results["max_difference_between_ranks"] = max(float((e - everyone[0]).abs().max()) for e in everyone)
+        results = _distributed_part(rank, world_size, n, k, seed, device)  # its models are gone on return
+        dist.barrier()  # no rank tears down while another still talks to it
     finally:
         dist.destroy_process_group()
+    results["threads_after_teardown"] = _thread_names()
 
     # the single-process references, on this rank alone (no communication)
+    import torch.nn.functional as F
+
+    X, y = (torch.as_tensor(a, device=device) for a in make_batch(n, WIDTHS[0], WIDTHS[-1], seed=seed))
     net = build_net(seed, device)
     F.cross_entropy(net(X), y).backward()
     results["single_full_batch"] = _as_lists(net.parameters())
@@ -151,6 +129,67 @@ def worker(rank, world_size, n=48, k=3, seed=0, timeout=30.0):
         (F.cross_entropy(net(X[a:b]), y[a:b]) * ((b - a) / n)).backward()
     results["single_accumulated"] = _as_lists(net.parameters())
     return results
+
+
+def _distributed_part(rank, world_size, n, k, seed, device):
+    """The three distributed methods on this rank's shard (the process group is initialised)."""
+    import torch
+    import torch.distributed as dist
+    import torch.nn.functional as F
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    X, y = make_batch(n, WIDTHS[0], WIDTHS[-1], seed=seed)  # every rank makes the same global batch
+    X, y = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+    start, stop = shard(n, world_size, rank)
+    Xr, yr = X[start:stop], y[start:stop]
+    micro = split_sizes(stop - start, k)
+    bounds = np.cumsum([0] + micro).tolist()
+    results = {"rank": rank, "world_size": world_size, "backend": choose_backend(world_size),
+               "shard": [start, stop], "micro_batches": micro}
+
+    # 1) local accumulation, then one all-reduce of the flattened gradients
+    net = build_net(seed, device)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        (F.cross_entropy(net(Xr[a:b]), yr[a:b]) * ((b - a) / n)).backward()
+    flat = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
+    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+    results["allreduce"] = _unflatten(flat, net)
+    results["allreduce_calls"] = 1
+
+    # 2) and 3) DistributedDataParallel, counting the all-reduces with a communication hook
+    for name, skip in (("ddp_no_sync", True), ("ddp_every_step", False)):
+        model = DDP(build_net(seed, device), device_ids=[device.index] if device.type == "cuda" else None)
+        calls = {"n": 0}
+        model.register_comm_hook(calls, _counting_allreduce)
+        for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            last = j == len(micro) - 1
+            with model.no_sync() if skip and not last else contextlib.nullcontext():
+                (F.cross_entropy(model(Xr[a:b]), yr[a:b]) * ((b - a) / (stop - start))).backward()
+        results[name] = _as_lists(model.parameters())
+        results[f"{name}_calls"] = calls["n"]
+
+    # every rank must end with the same gradient: gather all ranks' and compare them
+    mine = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+    everyone = [torch.empty_like(mine) for _ in range(world_size)]
+    dist.all_gather(everyone, mine)
+    results["max_difference_between_ranks"] = max(float((e - everyone[0]).abs().max()) for e in everyone)
+    return results
+
+
+def _thread_names():
+    """The names of this process's threads, sorted (Linux: ``/proc/self/task``); ``None`` where that does not exist."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    names = []
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/comm") as f:
+                names.append(f.read().strip())
+        except OSError:  # the thread ended in between
+            pass
+    return sorted(names)
 
 
 def _counting_allreduce(state, bucket):
@@ -178,8 +217,8 @@ def launch(world_size=2, n=48, k=3, seed=0, timeout=60.0):
 
     Each process gets ``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR=127.0.0.1`` and a free
     ``MASTER_PORT``. Raises ``ValueError`` for a batch too small to split (before starting anything),
-    ``RuntimeError`` with the processes' error output if one fails, and kills them all if they take
-    longer than ``timeout`` seconds.
+    and ``RuntimeError`` naming the rank, its exit code and its error output if a rank fails, prints no
+    results, or takes longer than ``timeout`` seconds (then all are killed).
     """
     world_size, n, k = (check_positive_int(value, name) for value, name in ((world_size, "world_size"), (n, "n"), (k, "k")))
     if k * world_size > n:
@@ -191,21 +230,46 @@ def launch(world_size=2, n=48, k=3, seed=0, timeout=60.0):
     procs = [subprocess.Popen(args, env={**env, "RANK": str(r), "LOCAL_RANK": str(r)}, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for r in range(world_size)]
     deadline = time.monotonic() + timeout
-    outputs = []
+    outputs, killed = [None] * world_size, set()
     try:
-        for p in procs:
-            outputs.append(p.communicate(timeout=max(1.0, deadline - time.monotonic())))
+        for r, p in enumerate(procs):
+            outputs[r] = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        raise RuntimeError(f"the {world_size} processes did not finish within {timeout} s") from None
-    finally:
-        for p in procs:
+        pass
+    finally:  # never leave a rank behind, whatever happened here
+        for r, p in enumerate(procs):
             if p.poll() is None:
                 p.kill()
-                p.wait()
-    failed = [(r, p.returncode, err) for r, (p, (_, err)) in enumerate(zip(procs, outputs)) if p.returncode]
+                killed.add(r)
+            if outputs[r] is None:
+                outputs[r] = p.communicate()
+    _check_ranks(procs, outputs, killed, timeout)
+    return _rank0_results(outputs[0])
+
+
+def _check_ranks(procs, outputs, killed, timeout):
+    """Raise ``RuntimeError`` naming each rank that failed, its exit code and the end of its error output.
+
+    A rank that exited by itself comes first (its error is usually the cause); ranks still running at the
+    timeout were killed.
+    """
+    failed = sorted((r in killed, r) for r, p in enumerate(procs) if p.returncode)
     if failed:
-        raise RuntimeError("\n".join(f"rank {r} exited with {code}:\n{err[-2000:]}" for r, code, err in failed))
-    return json.loads(outputs[0][0].strip().splitlines()[-1])
+        raise RuntimeError("\n".join(
+            (f"rank {r} did not finish within {timeout} s and was killed" if was_killed else
+             f"rank {r} exited with exit code {procs[r].returncode}") + f"; its stderr:\n{outputs[r][1][-2000:]}"
+            for was_killed, r in failed))
+
+
+def _rank0_results(output):
+    """Rank 0's results, the JSON line it printed last; ``RuntimeError`` when there is none."""
+    out, err = output
+    lines = out.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise RuntimeError(f"rank 0 exited with exit code 0 but printed no results (stdout: {out[-500:]!r}), "
+                           f"its stderr:\n{err[-2000:]}") from None
 
 
 def summary(results):
@@ -234,7 +298,7 @@ def main(argv=None):
         results = worker(int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), args.n, args.k, args.seed,
                          args.timeout)
         if results["rank"] == 0:
-            print(json.dumps(results) if args.json else json.dumps(summary(results), indent=2))
+            print(json.dumps(results) if args.json else json.dumps(summary(results), indent=2), flush=True)
         return 0
     results = launch(args.world_size, args.n, args.k, args.seed, args.timeout)
     print(json.dumps(results) if args.json else json.dumps(summary(results), indent=2))
