@@ -89,6 +89,15 @@ WIDGETS = [
      {"bill_length_mm": 44.0, "bill_depth_mm": 18.0, "flipper_length_mm": 195.0, "body_mass_g": 3800.0},
      {"bill_length_mm": _steps(44.0, 0.5, 4), "bill_depth_mm": _steps(18.0, 0.1, 4),
       "flipper_length_mm": _steps(195.0, 1.0, 4), "body_mass_g": _steps(3800.0, 50.0, 4)}),
+    # a batch-size move only moves the marks; a width or k move measures a new sweep (real timings, about a
+    # second, cached per setting), which is a measurement, not a redraw, so it is not timed here
+    ("07", "speed (batch size)", "nnlib.plots.speed:SpeedPlot", {"batch_size": 64, "width": 32, "accumulation_steps": 1},
+     {"batch_size": [128, 256, 512, 1024]}),
+    # every setting starts new sessions from their initial weights (both backends, the defaults of 09)
+    ("09", "playground", "nnlib.plots.playground:PlaygroundPlot",
+     {"dataset": "circles", "hidden_layers": 2, "width": 4, "activation": "tanh", "learning_rate": 0.3,
+      "batch_size": 10, "optimizer": "sgd"},
+     {"learning_rate": [1.0, 3.0, 10.0], "batch_size": [20, 50, 100], "width": [5, 6, 7], "hidden_layers": [3, 4]}),
 ]
 
 
