@@ -224,8 +224,14 @@ def test_nnlib_layers_give_the_hand_written_gradients(backend):
 def test_training_with_nnlib_layers_matches_the_hand_written_loop_at_the_slider_start():
     by_hand = B.train_until(0.01)
     cut = B.cut_training(B.nnlib_training("numpy"), 0.01)
-    assert cut["epochs"] == by_hand["epochs"] and cut["reached"]
-    # the same numbers up to rounding, which grows along the run (0.2% by epoch 1000, on the XOR plateau)
-    np.testing.assert_allclose(cut["losses"], by_hand["losses"], rtol=1e-2)
+    assert cut["reached"] and by_hand["reached"]
+    # The same arithmetic: on the XOR plateau the two runs agree to round-off (4e-14 by epoch 1000 here,
+    # with OpenBLAS's Prescott and Sandybridge kernels and one thread alike) ...
+    np.testing.assert_allclose(cut["losses"][:1000], by_hand["losses"][:1000], rtol=1e-9)
+    # ... but the escape from the plateau amplifies that round-off enormously (1e-14 -> 1e-2 within 70
+    # epochs, by how much depends on the CPU's kernels), so the end is compared loosely
+    assert abs(cut["epochs"] - by_hand["epochs"]) <= 5
+    n = min(len(cut["losses"]), len(by_hand["losses"]))
+    np.testing.assert_allclose(cut["losses"][:n], by_hand["losses"][:n], rtol=5e-2)
     unreachable = B.cut_training(B.nnlib_training("numpy", max_epochs=50), 1e-9)
     assert unreachable["epochs"] == 50 and not unreachable["reached"]
