@@ -24,8 +24,9 @@ def to_numpy(x):
     return x
 
 
-def index(x, idx):
-    return x[idx]
+def take(x, rows):
+    """The rows ``rows`` (an index array) of ``x``, as a new array."""
+    return x[rows]
 
 
 def no_grad():
@@ -63,6 +64,23 @@ def get_params(net):
 
 def set_param(param, value):
     param.data[...] = value
+
+
+def snapshot(net):
+    """Every parameter in one flat array (a copy): what ``fit`` falls back to after a diverged epoch."""
+    return np.concatenate([p.data.ravel() for p in net.parameters()])
+
+
+def all_finite(flat):
+    return bool(np.isfinite(flat).all())
+
+
+def restore(net, flat):
+    """Copy a :func:`snapshot` back into the parameters."""
+    start = 0
+    for p in net.parameters():
+        p.data[...] = flat[start : start + p.data.size].reshape(p.data.shape)
+        start += p.data.size
 
 
 def get_grads(net):

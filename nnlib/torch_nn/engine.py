@@ -35,8 +35,13 @@ def to_numpy(x):
     return x.detach().cpu().numpy()
 
 
-def index(x, idx):
-    return x[idx]
+def take(x, rows):
+    """The rows ``rows`` (an index tensor) of ``x``, as a new tensor.
+
+    ``index_select`` is a plain row gather; ``x[rows]`` goes through the general indexing
+    machinery and takes about 5x as long for all of X.
+    """
+    return x.index_select(0, rows)
 
 
 def no_grad():
@@ -50,8 +55,8 @@ def accumulate_gradients(net, loss_fn, x, y, scale, check=True):
     already (``Sequential.fit``); with the default any loss module works, ``torch.nn``'s too.
     """
     out = net(x)
-    # fit's own loss: skip the check, and nn.Module.__call__ too (no hooks to run)
-    loss = loss_fn(out, y) if check else loss_fn.forward(out, y, check=False)
+    # fit's own loss: just its formula (no check, no nn.Module.__call__, no cache for loss_fn.backward())
+    loss = loss_fn(out, y) if check else loss_fn._fn(out, y)
     (loss * scale if scale != 1.0 else loss).backward()
     return loss.detach(), out.detach()
 
@@ -72,6 +77,25 @@ def get_params(net):
 def set_param(param, value):
     with torch.no_grad():
         param.copy_(torch.as_tensor(value))
+
+
+def snapshot(net):
+    """Every parameter in one flat tensor (a copy): what ``fit`` falls back to after a diverged epoch."""
+    with torch.no_grad():
+        return torch.cat([p.reshape(-1) for p in net.parameters()])
+
+
+def all_finite(flat):
+    return bool(torch.isfinite(flat).all())
+
+
+def restore(net, flat):
+    """Copy a :func:`snapshot` back into the parameters."""
+    with torch.no_grad():
+        start = 0
+        for p in net.parameters():
+            p.copy_(flat[start : start + p.numel()].view_as(p))
+            start += p.numel()
 
 
 def get_grads(net):
