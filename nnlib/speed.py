@@ -32,7 +32,7 @@ import numpy as np
 
 from . import _validation as v
 from . import accumulation as acc
-from .model import Dense, Sequential, _micro_batches
+from .model import Dense, Sequential, _clear_grads, _micro_batches
 
 N_FEATURES, N_CLASSES = 64, 10
 LEARNING_RATE = 0.01
@@ -96,13 +96,14 @@ def training_step(implementation, batch_size, width, accumulation_steps=1, seed=
     model.compile(loss="cross_entropy", optimizer="sgd", learning_rate=LEARNING_RATE)
     x, t, _ = model._prepare(X, y)  # once, as fit does before its loop: a step converts nothing
     engine, net, loss_fn, optimizer = model._engine, model._train_net, model.loss_fn, model.optimizer
+    params = list(model.net.parameters())
     pieces = [(x[start:stop], t[start:stop], scale) for (start, stop), scale in zip(micro, scales)]
 
     def step():
         # the body of Sequential.fit's batch loop
-        optimizer.zero_grad()
+        _clear_grads(params)
         for xj, tj, scale in pieces:
-            engine.accumulate_gradients(net, loss_fn, xj, tj, scale)
+            engine.accumulate_gradients(net, loss_fn, xj, tj, scale, check=False)
         optimizer.step()
 
     def memory():

@@ -313,10 +313,14 @@ def test_a_model_with_non_finite_weights_is_not_saved_over_a_good_file(backend, 
     assert path.read_bytes() == good and sorted(p.name for p in tmp_path.iterdir()) == ["model.nnlib"]
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("k", [1, 3])
-def test_fit_takes_the_steps_of_the_hand_written_loop_bit_for_bit(k):
+def test_fit_takes_the_steps_of_the_hand_written_loop_bit_for_bit(k, shuffle):
     """fit's lean step (targets checked once per call, gradients stored without a zero fill, classes
-    taken once per epoch) gives exactly the numbers of the loop written with the public per-step API."""
+    taken once per epoch, rows shuffled once per epoch and sliced) gives exactly the numbers of the
+    loop written with the public per-step API, which takes each batch's rows from the permutation."""
+    import copy
+
     from nnlib import numpy_nn as nn
 
     X, y = _blobs(50)
@@ -326,23 +330,44 @@ def test_fit_takes_the_steps_of_the_hand_written_loop_bit_for_bit(k):
     for p, w in zip(net.parameters(), model.get_weights()):
         p.data[...] = w
     loss_fn, opt = nn.CrossEntropyLoss(), nn.SGD(net.parameters(), lr=0.1, momentum=0.5)
-    history = model.fit(X, y, epochs=2, batch_size=16, accumulation_steps=k, shuffle=False, verbose=0)
+    rng = copy.deepcopy(model._rng)  # the generator fit shuffles with, in the state fit finds it in
+    history = model.fit(X, y, epochs=2, batch_size=16, accumulation_steps=k, shuffle=shuffle, verbose=0)
     x, t = X.astype(np.float32), y.astype(np.int64)
     for epoch in range(2):
         total, correct = 0.0, 0
         losses, sizes = [], []
+        order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
         for start in range(0, len(x), 16):
             stop = min(start + 16, len(x))
             opt.zero_grad()
             edges = [start + (stop - start) * i // min(k, stop - start) for i in range(min(k, stop - start) + 1)]
             for s, e in zip(edges[:-1], edges[1:]):
-                out = net(x[s:e])
-                losses.append(loss_fn(out, t[s:e]))
+                rows = order[s:e]
+                out = net(x[rows])
+                losses.append(loss_fn(out, t[rows]))
                 sizes.append(e - s)
-                correct += int((out.argmax(1) == t[s:e]).sum())
+                correct += int((out.argmax(1) == t[rows]).sum())
                 net.backward(loss_fn.backward() * np.float32((e - s) / (stop - start)) if k > 1 else loss_fn.backward())
             opt.step()
         assert history["loss"][epoch] == float(np.dot(np.asarray(losses, dtype=np.float64), sizes)) / len(x)
         assert history["accuracy"][epoch] == correct / len(x)
     for ours, theirs in zip(model.get_weights(), net.parameters()):
         np.testing.assert_array_equal(ours, theirs.data)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_engine_snapshot_restores_every_weight_and_sees_every_non_finite_value(backend):
+    """The copy fit falls back to after a diverged epoch: all weights, in order, and a NaN or inf anywhere in it."""
+    model = nnlib.Sequential([nnlib.Dense(3, 4, "relu"), nnlib.Dense(4, 2)], backend=backend, seed=1, device="cpu")
+    engine, before = model._engine, model.get_weights()
+    flat = engine.snapshot(model.net)
+    assert engine.all_finite(flat) and engine.to_numpy(flat).size == model.count_params()
+    model.set_weights([w * 0 + i for i, w in enumerate(before)])  # every array changed
+    engine.restore(model.net, flat)
+    for restored, original in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(restored, original)
+    for position in (0, model.count_params() - 1):  # the first weight and the last bias
+        for bad in (float("nan"), float("inf"), -float("inf")):
+            spoiled = engine.snapshot(model.net)
+            spoiled[position] = bad
+            assert not engine.all_finite(spoiled)
