@@ -313,9 +313,10 @@ def test_a_model_with_non_finite_weights_is_not_saved_over_a_good_file(backend, 
     assert path.read_bytes() == good and sorted(p.name for p in tmp_path.iterdir()) == ["model.nnlib"]
 
 
+@pytest.mark.parametrize("gather_bytes", [None, 1])  # None: all 50 rows in one gather; 1: one batch per gather
 @pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("k", [1, 3])
-def test_fit_takes_the_steps_of_the_hand_written_loop_bit_for_bit(k, shuffle):
+def test_fit_takes_the_steps_of_the_hand_written_loop_bit_for_bit(k, shuffle, gather_bytes, monkeypatch):
     """fit's lean step (targets checked once per call, gradients stored without a zero fill, classes
     taken once per epoch, rows shuffled once per epoch and sliced) gives exactly the numbers of the
     loop written with the public per-step API, which takes each batch's rows from the permutation."""
@@ -330,6 +331,8 @@ def test_fit_takes_the_steps_of_the_hand_written_loop_bit_for_bit(k, shuffle):
     for p, w in zip(net.parameters(), model.get_weights()):
         p.data[...] = w
     loss_fn, opt = nn.CrossEntropyLoss(), nn.SGD(net.parameters(), lr=0.1, momentum=0.5)
+    if gather_bytes is not None:
+        monkeypatch.setattr(nnlib.model, "GATHER_BYTES", gather_bytes)
     rng = copy.deepcopy(model._rng)  # the generator fit shuffles with, in the state fit finds it in
     history = model.fit(X, y, epochs=2, batch_size=16, accumulation_steps=k, shuffle=shuffle, verbose=0)
     x, t = X.astype(np.float32), y.astype(np.int64)
@@ -371,3 +374,24 @@ def test_engine_snapshot_restores_every_weight_and_sees_every_non_finite_value(b
             spoiled = engine.snapshot(model.net)
             spoiled[position] = bad
             assert not engine.all_finite(spoiled)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("gather_bytes", [1, 700, 2000, 1 << 20])
+@pytest.mark.parametrize("batch_size", [1, 7, 50, 64])
+def test_batches_cover_every_row_once_in_the_shuffled_order(backend, gather_bytes, batch_size, monkeypatch):
+    """However many rows one gather holds, the batches are the shuffled rows in order, all full but the last."""
+    monkeypatch.setattr(nnlib.model, "GATHER_BYTES", gather_bytes)
+    model = nnlib.Sequential([nnlib.Dense(5, 2)], backend=backend, device="cpu")
+    engine = model._engine
+    X = np.arange(53 * 5, dtype=np.float64).reshape(53, 5)  # 40 bytes a row: 700 bytes hold 17 rows
+    y = np.arange(53)
+    order = np.random.default_rng(0).permutation(53)
+    x, t = engine.asarray(X, "float64", "cpu"), engine.asarray(y, None, "cpu")
+    batches = list(nnlib.model._batches(engine, x, t, engine.asarray(order, None, "cpu"), batch_size))
+    sizes = [b.shape[0] for b, _ in batches]
+    assert sizes == [batch_size] * (53 // batch_size) + ([53 % batch_size] if 53 % batch_size else [])
+    np.testing.assert_array_equal(np.concatenate([engine.to_numpy(b) for b, _ in batches]), X[order])
+    np.testing.assert_array_equal(np.concatenate([engine.to_numpy(b) for _, b in batches]), y[order])
+    in_place = [b for b, _ in nnlib.model._batches(engine, x, t, None, batch_size)]
+    np.testing.assert_array_equal(np.concatenate([engine.to_numpy(b) for b in in_place]), X)
