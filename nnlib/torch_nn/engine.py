@@ -55,8 +55,8 @@ def accumulate_gradients(net, loss_fn, x, y, scale, check=True):
     already (``Sequential.fit``); with the default any loss module works, ``torch.nn``'s too.
     """
     out = net(x)
-    # fit's own loss: just its formula (no check, no nn.Module.__call__, no cache for loss_fn.backward())
-    loss = loss_fn(out, y) if check else loss_fn._fn(out, y)
+    # fit's own loss: skip the check, and nn.Module.__call__ too (no hooks to run)
+    loss = loss_fn(out, y) if check else loss_fn.forward(out, y, check=False)
     (loss * scale if scale != 1.0 else loss).backward()
     return loss.detach(), out.detach()
 
