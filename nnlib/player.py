@@ -87,6 +87,9 @@ class PlayerWidget(ipywidgets.VBox):
             self._thread.join(timeout)
         return self.wait(timeout)
 
+    def _repr_mimebundle_(self, **kwargs):
+        return widgets.with_picture(super()._repr_mimebundle_(**kwargs), self.live.image.value)
+
     def __repr__(self):
         return f"{type(self).__name__}({self.live!r})"
 

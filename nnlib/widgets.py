@@ -8,7 +8,14 @@ they do (JupyterLab, VS Code, Colab) with no extra frontend extension, and nbval
 Stale moves never queue: the controls only record their latest values; one background thread draws,
 and when it finishes a frame it draws the newest values, skipping every move that arrived meanwhile
 ("latest wins"). The first frame is drawn before ``live`` returns, so an executed notebook stores it.
+
+Read without a kernel (GitHub, nbviewer, ``jupyter nbconvert --to html``, JupyterLab before "Run All"),
+a widget is only a reference to state that no longer exists. So each widget's output also carries that
+first frame as an ordinary ``image/png`` (:func:`with_picture`): a front end that cannot show the live
+widget shows the picture, one that can shows the widget. Saved widget state would not do: GitHub and
+nbviewer ignore it, and nbconvert's HTML would then load the widget libraries from a CDN.
 """
+import base64
 import re
 import threading
 import time
@@ -123,6 +130,9 @@ class LiveWidget(ipywidgets.VBox):
             time.sleep(0.005)
         return False
 
+    def _repr_mimebundle_(self, **kwargs):
+        return with_picture(super()._repr_mimebundle_(**kwargs), self.image.value)
+
     def __repr__(self):
         # nbval compares this text: the plot's name and its values, never the image bytes
         shown = ", ".join(f"{k}={v!r}" for k, v in self.values().items() if isinstance(v, (int, float, str)))
@@ -144,6 +154,21 @@ def compare_backends(plot, bound=1e-12, **values):
     difference = float(found.group(1))
     verdict = f"< {bound:g}" if difference < bound else f"= {difference:.2g}, more than {bound:g}"
     return f"{type(plot).__name__}: {caption[:found.start()]}max |difference| {verdict}"
+
+
+def with_picture(bundle, png):
+    """``bundle`` (a widget's display data) with ``png`` added as ``image/png``.
+
+    Which one a reader sees is the front end's choice: JupyterLab, Notebook 7 and Voila show the live
+    widget when its kernel is there (a trusted output ranks the widget first), and the picture in a
+    notebook that was not run in this session (its outputs are untrusted, and the widget renderer is
+    not a safe one). nbconvert's HTML shows the picture when the notebook stores no widget state, and
+    GitHub and nbviewer only ever show the picture. nbval compares neither: ``text/plain`` carries the
+    values.
+    """
+    if bundle is not None and png:
+        bundle["image/png"] = base64.b64encode(png).decode("ascii")
+    return bundle
 
 
 def _escape(text):

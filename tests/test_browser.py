@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from _notebook_outputs import widget_outputs
+
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:  # collected without playwright: the browser fixture skips
@@ -73,6 +75,10 @@ def lab(tmp_path_factory, chromium):
     (root / "solutions").mkdir()
     for name in NOTEBOOKS + SOLUTIONS:
         shutil.copy(ROOT / "notebooks" / name, root / name)
+    # a second copy of the learner versions that nothing runs (the tests below save what they run)
+    (root / "unrun").mkdir()
+    for name in NOTEBOOKS:
+        shutil.copy(ROOT / "notebooks" / name, root / "unrun" / name)
     port, token = _free_port(), uuid.uuid4().hex
     env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
@@ -423,6 +429,58 @@ def test_solution_runs_and_every_check_passes(name, lab, browser):
         verdicts = _check_lines(page)
         assert verdicts, f"{name}: no exercise check printed a verdict"
         assert all(v.startswith("✅") for v in verdicts), f"{name}: checks that did not pass: {verdicts}"
+
+
+# ------------------------------------------------------------------------------- issue 18: read before Run All
+def _stored_widget_cells(name):
+    """The code cells (numbers) whose stored outputs hold a live widget, tqdm bars aside."""
+    return sorted({i for i, _ in widget_outputs(ROOT / "notebooks" / name)})
+
+
+def test_notebooks_opened_without_running_show_a_picture_in_every_widget_cell(lab, browser):
+    """A learner who opens a notebook and reads before Run All sees each plot, not a widget's text.
+
+    The copies are fresh from the repository, so JupyterLab does not trust their outputs: it shows each
+    widget output's stored ``image/png`` instead of looking for a widget that no kernel has made.
+    """
+    url, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems = []
+    try:
+        for name in NOTEBOOKS:
+            page.goto(f"{url}/lab/tree/unrun/{name}?reset&token={token}", timeout=120_000)
+            page.wait_for_selector(f"{PANEL} .jp-Notebook", timeout=120_000)
+            page.wait_for_function(f"""() => {{
+                const w = window.jupyterapp.shell.currentWidget;
+                return window.jupyterapp.isPluginActivated('{WIDGETS_PLUGIN}') && w && w.context.isReady;
+            }}""", timeout=120_000)
+            cells = _stored_widget_cells(name)
+            assert cells, f"{name}: no stored widget output (executed?)"
+            # every picture decoded (complete, with pixels) in every widget cell; what else the cell shows
+            page.wait_for_function("""(cells) => {
+                const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
+                const code = [...panel.querySelectorAll('.jp-CodeCell')];
+                return cells.every(i => code[i] && [...code[i].querySelectorAll('.jp-OutputArea img')]
+                    .some(img => img.complete && img.naturalWidth > 0));
+            }""", arg=cells, timeout=30_000, polling=250)
+            shown = page.evaluate("""(cells) => {
+                const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
+                const code = [...panel.querySelectorAll('.jp-CodeCell')];
+                return cells.map(i => ({cell: i,
+                    pictures: [...code[i].querySelectorAll('.jp-OutputArea img')].filter(img => img.naturalWidth > 300).length,
+                    text: code[i].querySelector('.jp-OutputArea').textContent.slice(0, 80)}));
+            }""", cells)
+            problems += [f"{name} cell {c['cell']}: {c['text']!r}" for c in shown
+                         if c["pictures"] == 0 or "displaying widget" in c["text"] or "Loading widget" in c["text"]]
+            if name == NOTEBOOKS[1]:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.locator(f"{PANEL} .jp-CodeCell").nth(cells[0]).screenshot(path=str(SHOTS / "unrun_widget_cell.png"))
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"a widget cell shows no picture: {str(exc)[:300]}") from None
+    finally:
+        page.close()
+        _shutdown_kernels(url, token)
+    assert problems == [], f"widget cells without their picture before Run All: {problems}"
 
 
 # ------------------------------------------------------------------------------- issue 12: speed widget, playground
