@@ -201,7 +201,11 @@ def cross_validate_accuracy(models, X, y, cv, progress=True):
     splits = list(cv.split(X, y))
     scores = {name: [] for name in models}
     fold_bar = tqdm(splits, desc="folds", unit="fold", disable=not progress)
-    epoch_bar = tqdm(desc="epochs", unit="epoch", disable=not progress)
+    # One bar over every nnlib epoch of every fold: its total is known before the first fit, so even the
+    # bar a notebook stores (as it was when shown) reads "0/N", not an open-ended count.
+    n_epochs = len(splits) * sum(final.epochs for final in map(_final_step, models.values())
+                                 if isinstance(final, NNClassifier))
+    epoch_bar = tqdm(total=n_epochs, desc="epochs", unit="epoch", disable=not progress or not n_epochs)
     try:
         for train, test in fold_bar:
             for name, model in models.items():
@@ -219,14 +223,16 @@ def _rows(data, index):
     return data.iloc[index] if hasattr(data, "iloc") else np.asarray(data)[index]
 
 
+def _final_step(model):
+    """The estimator that ``model`` ends with (``model`` itself unless it is a Pipeline)."""
+    return model.steps[-1][1] if hasattr(model, "steps") else model
+
+
 def _epoch_progress(model, bar, name):
     """Fit arguments that advance ``bar`` once per epoch when ``model`` is (or ends with) an NNClassifier."""
-    final, prefix = model, ""
-    if hasattr(model, "steps"):
-        prefix = model.steps[-1][0] + "__"
-        final = model.steps[-1][1]
+    final = _final_step(model)
     if not isinstance(final, NNClassifier):
         return {}
-    bar.reset(total=final.epochs)
+    prefix = model.steps[-1][0] + "__" if final is not model else ""
     bar.set_description(f"epochs ({name})")
     return {prefix + "callbacks": [lambda epoch, logs: bar.update(1)]}

@@ -193,20 +193,18 @@ def test_cross_validate_accuracy_reports_epochs_to_the_progress_bar(penguins, mo
     import nnlib.sklearn as nnsk
 
     X, y = penguins
-    updates = []
+    bars, updates = [], []
 
     class Bar:
-        def __init__(self, iterable=None, **kwargs):
-            self.iterable = iterable
+        def __init__(self, iterable=None, total=None, desc="", **kwargs):
+            self.iterable, self.total, self.desc = iterable, total, desc
+            bars.append(self)
 
         def __iter__(self):
             return iter(self.iterable)
 
         def update(self, n):
             updates.append(n)
-
-        def reset(self, total=None):
-            updates.append(("reset", total))
 
         def set_description(self, text):
             pass
@@ -219,8 +217,14 @@ def test_cross_validate_accuracy_reports_epochs_to_the_progress_bar(penguins, mo
 
     monkeypatch.setattr(nnsk, "tqdm", Bar)
     cv = StratifiedKFold(2, shuffle=True, random_state=0)
-    nnsk.cross_validate_accuracy({"nn": make_pipeline(penguin_preprocessor(), NNClassifier(epochs=3))}, X, y, cv)
-    assert updates == [("reset", 3), 1, 1, 1] * 2
+    models = {"nn": make_pipeline(penguin_preprocessor(), NNClassifier(epochs=3)), "short": make_pipeline(penguin_preprocessor(), NNClassifier(epochs=2)),
+              "baseline": DummyClassifier()}
+    nnsk.cross_validate_accuracy(models, X, y, cv)
+    # the epoch bar's total is every nnlib epoch of every fold, known before the first fit (so a stored bar
+    # reads 0/10, not an open-ended count), and each epoch advances it once
+    epochs = next(b for b in bars if b.desc == "epochs")
+    assert epochs.total == 2 * (3 + 2)
+    assert updates == [1] * 10
 
 
 def test_cross_validate_accuracy_rejects_a_non_dict():
