@@ -118,6 +118,17 @@ def test_a_raising_cell_without_the_tag_is_caught():
     assert len(problems) == 1 and "learner: cells [1] are marked # NBVAL_RAISES_EXCEPTION but lack" in problems[0]
 
 
+def test_a_stored_error_output_is_caught_even_in_a_tagged_cell():
+    """papermill exits 1 on any stored error output, whatever the cell's tags say."""
+    sol, learner = _pair()
+    for nb in (sol, learner):
+        nb.cells[1].source = "# NBVAL_RAISES_EXCEPTION\n" + nb.cells[1].source
+        nb.cells[1].metadata["tags"] = ["raises-exception"]
+    learner.cells[1].outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="shown", traceback=[])]
+    problems = tools.pair_problems(sol, learner)
+    assert len(problems) == 1 and "learner: cells [1] store an error output: papermill" in problems[0]
+
+
 @pytest.mark.parametrize("learner_says, what", [
     ("❌ Not yet — x: no answer yet. Hint: x = 42 would do", "says more than 'no answer yet'"),
     ("❌ Not yet — x: no answer yet (replace `...` with your code). Hint: assign 42", "says more than 'no answer yet'"),

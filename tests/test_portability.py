@@ -14,15 +14,13 @@ outputs, compared the way nbval compares them (same sanitizer file, same skipped
 - ``MKL_CBWR=COMPATIBLE``: PyTorch's matrix products through MKL's compatible (non-FMA) code path;
 - ``OMP_NUM_THREADS=1``: one thread, so PyTorch's parallel sums add up in another order.
 
-The notebooks run with nbclient and the same wait for execute replies as ``tools/notebooks.py`` (1 s
-slices: a stock nbclient sometimes misses the reply after an ``interact`` cell and sits until the cell
-timeout, nbclient #312), only the solution versions (the learner versions print the same numbers in the
-same cells), once, with all four settings at once: about as long as nbval's run of the solutions.
+The notebooks run through papermill's ``execute_notebook`` (its nbclient engine), so this stage also shows
+that papermill runs every solution notebook without an error (the learner versions go through papermill in
+``test_headless_execute.py``): only the solution versions (the learner versions print the same numbers in
+the same cells), once, with all four settings at once: about as long as nbval's run of the solutions.
 """
 import copy
 import difflib
-import importlib.util
-import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -30,7 +28,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-nbclient = pytest.importorskip("nbclient")
+papermill = pytest.importorskip("papermill")
 nbval_plugin = pytest.importorskip("nbval.plugin")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,20 +43,6 @@ CELL_TIMEOUT = 120
 #: what nbval 0.11 leaves out of the comparison (IPyNbFile.skip_compare without --nbdime)
 SKIP_COMPARE = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
                 "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg")
-
-
-spec = importlib.util.spec_from_file_location("notebook_tools", ROOT / "tools" / "notebooks.py")
-tools = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tools)
-
-
-class Client(nbclient.NotebookClient):
-    """nbclient waiting for execute replies in 1 s slices, as ``tools/notebooks.py`` does (see ``tools._sliced``)."""
-
-    async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
-        kc.shell_channel.get_msg = tools._sliced(kc.shell_channel.get_msg)
-        return kc
 
 
 def comparable(outputs, patterns):
@@ -96,14 +80,14 @@ def _text(by_key):
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
-def test_stored_outputs_with_other_numeric_kernels(path):
+def test_stored_outputs_with_other_numeric_kernels(path, tmp_path, monkeypatch):
     stored = nbformat.read(path, as_version=4)
-    fresh = copy.deepcopy(stored)
-    for cell in fresh.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-    client = Client(fresh, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env={**os.environ, **ALTERNATE_KERNELS})  # an error in a cell not marked to raise fails here
+    for name, value in ALTERNATE_KERNELS.items():  # the kernel papermill starts inherits them
+        monkeypatch.setenv(name, value)
+    # raises PapermillExecutionError on any error output, as the papermill command exits 1 on it
+    fresh = papermill.execute_notebook(path, tmp_path / path.name, kernel_name="python3", cwd=path.parent,
+                                       progress_bar=False, request_save_on_cell_execute=False,
+                                       execution_timeout=CELL_TIMEOUT)
 
     code = [i for i, c in enumerate(stored.cells) if c.cell_type == "code"]
     problems = []

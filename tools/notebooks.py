@@ -246,6 +246,11 @@ def pair_problems(solution, learner, sol_name="solution", learner_name="learner"
         if untagged:
             found.append(f"{name}: cells {untagged} are marked # {RAISES} but lack the 'raises-exception' tag, so "
                          f"JupyterLab's Run All stops there: run `python tools/notebooks.py execute {Path(sol_name).stem}`")
+        errors = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                  and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+        if errors:
+            found.append(f"{name}: cells {errors} store an error output: papermill exits 1 on any stored error, "
+                         f"even in a raises-exception cell; catch the error and print it")
         counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip()]
         if counts != list(range(1, len(counts) + 1)):
             found.append(f"{name} is not saved from one fresh run (execution counts {counts[:8]}...): "
