@@ -76,4 +76,18 @@ def test_html_export_holds_every_figure_and_widget_picture(tmp_path):
             f"{path.name}: {embedded} pictures in the HTML, the notebook stores {pictures} "
             f"({widgets_shown} of them widgets)")
         # nothing of the widget manager: no widget view to render, no script fetched for it
-        assert WIDGET_VIEW not in html and "html-manager" not in html and "require.js" not in html
+        assert WIDGET_VIEW not in html and "html-manager" not in html
+
+
+def test_an_executed_html_export_without_widget_state_holds_the_widget_pictures(tmp_path):
+    """``nbconvert --execute`` stores the widgets' state by default, and its HTML then loads the widget
+    manager from a CDN instead of showing the picture; the README's command turns that off."""
+    path = ROOT / "notebooks" / "00_start_here.ipynb"
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--execute",
+                    "--ExecutePreprocessor.store_widget_state=False", "--output-dir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=300, cwd=path.parent)
+    html = (tmp_path / "00_start_here.html").read_text()
+    stored = sum("image/png" in out.get("data", {}) for c in json.loads(path.read_text())["cells"]
+                 for out in c.get("outputs", []))
+    assert html.count('src="data:image/png;base64,') == stored >= 1
+    assert WIDGET_VIEW not in html and "html-manager" not in html
