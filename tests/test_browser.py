@@ -92,7 +92,8 @@ def lab(tmp_path_factory, chromium):
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         f"--LabApp.user_settings_dir={home / 'lab-settings'}", "--LabApp.expose_app_in_browser=True"],
+         f"--LabApp.user_settings_dir={home / 'lab-settings'}", "--LabApp.expose_app_in_browser=True",
+         "--JupyterNotebookApp.expose_app_in_browser=True"],  # Notebook 7, served by the same server
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -481,6 +482,46 @@ def test_notebooks_opened_without_running_show_a_picture_in_every_widget_cell(la
         page.close()
         _shutdown_kernels(url, token)
     assert problems == [], f"widget cells without their picture before Run All: {problems}"
+
+
+def test_notebook_7_shows_the_pictures_then_runs_and_a_mouse_drag_redraws(lab, browser):
+    """Jupyter Notebook 7 (the same server, ``/notebooks/``): pictures before Run All, then live widgets
+    that follow the mouse. (Its arrow keys on a focused slider run its command-mode shortcuts instead:
+    Notebook 7 handles shortcuts in the capture phase, JupyterLab in the bubbling phase; README says so.)"""
+    url, token = lab
+    name = "unrun/01_weights.ipynb"
+    cells = _stored_widget_cells("01_weights.ipynb")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{url}/notebooks/{name}?token={token}", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
+        page.wait_for_function("""(cells) => {
+            const code = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+            return cells.every(i => code[i] && [...code[i].querySelectorAll('.jp-OutputArea img')]
+                .some(img => img.complete && img.naturalWidth > 300));
+        }""", arg=cells, timeout=60_000, polling=250)
+        page.wait_for_function("() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
+                               timeout=120_000)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        handle = page.locator(".jp-OutputArea-output .nnlib-live .noUi-handle").first
+        handle.wait_for(timeout=120_000)
+        page.wait_for_function("""() => {
+            const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
+            return prompts.every(p => /^\[\d+\]:$/.test(p.textContent.trim()));
+        }""", timeout=180_000, polling=500)
+        widget = handle.locator("xpath=ancestor::div[contains(@class,'nnlib-live')][1]")
+        handle.scroll_into_view_if_needed()
+        before, value = _image_of(widget), handle.get_attribute("aria-valuenow")
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 80, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+        assert _wait_for_change(widget, before), "a mouse drag in Notebook 7 did not redraw the plot"
+        assert handle.get_attribute("aria-valuenow") != value
+    finally:
+        page.close()
+        _shutdown_kernels(url, token)
 
 
 # ------------------------------------------------------------------------------- issue 12: speed widget, playground
