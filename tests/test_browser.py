@@ -507,7 +507,7 @@ def test_notebook_7_shows_the_pictures_then_runs_and_a_mouse_drag_redraws(lab, b
         handle.wait_for(timeout=120_000)
         page.wait_for_function("""() => {
             const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
-            return prompts.every(p => /^\[\d+\]:$/.test(p.textContent.trim()));
+            return prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
         }""", timeout=180_000, polling=500)
         widget = handle.locator("xpath=ancestor::div[contains(@class,'nnlib-live')][1]")
         handle.scroll_into_view_if_needed()
