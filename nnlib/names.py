@@ -45,6 +45,9 @@ LOSS_ALIASES = {
     "sparse_categorical_crossentropy": "cross_entropy",
     "crossentropy": "cross_entropy",
 }
+# PyTorch's class names work as names too ("BCEWithLogitsLoss", "CrossEntropyLoss"): the notebooks use them
+LOSS_ALIASES.update({cls.lower(): name for name, cls in LOSSES.items()})
+ACTIVATION_ALIASES.update({cls.lower(): name for name, cls in ACTIVATIONS.items() if cls.lower() != name})
 CLASSIFICATION_LOSSES = ("binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
 
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}

@@ -80,6 +80,11 @@ def test_collapse3_order_and_biases_on_square_layers(capsys):
     assert not ok and "pass through the weights of the layers after them" in out
 
 
+def test_collapse3_adding_biases_of_different_sizes_is_not_blamed_on_a_product(capsys):
+    ok, out = verdict(capsys, ex.check_collapse3, lambda W1, b1, W2, b2, W3, b3: (W3 @ W2 @ W1, b1 + b2 + b3))
+    assert not ok and "vectors of different lengths" in out and "inner sizes of a product" not in out
+
+
 def test_vanishing_bound(capsys):
     assert verdict(capsys, ex.check_vanishing_bound, 0.25 ** 20)[0]
     assert verdict(capsys, ex.check_vanishing_bound, np.prod(np.full(20, 0.25)))[0]
@@ -89,7 +94,8 @@ def test_vanishing_bound(capsys):
     (None, "no answer yet"),
     (5.0, "the chain rule MULTIPLIES"),
     (4.0 ** 20, "the fraction that is left"),   # "the largest factor it can shrink by" read as 4**20
-    (0.25 ** 10, "that is for 10 layers"),
+    (0.25 ** 10, "0.25 for 10 layers"),
+    (0.5 ** 20, "0.5 is σ(0), the sigmoid's value"),  # σ(0) in place of σ'(0): the same number as 0.25**10
     (1.0, "not 1"),
     (0.0, "0 is not it"),   # only a relative tolerance rejects 0 for a tiny answer
     (0.25 ** 21, "count the factors again"),

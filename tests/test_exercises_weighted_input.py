@@ -61,6 +61,7 @@ def test_dense_forward_columns(capsys):
     (lambda X, W, b: None, "no answer yet"),
     (lambda X, W, b: W @ X + b[:, None], "one row per NEURON"),
     (lambda X, W, b: X.T @ W.T, "the bias is missing"),
+    (lambda X, W, b: (W @ X + b).T, "b is added along the wrong axis"),  # the transpose hint, followed halfway
     (lambda X, W, b: W @ X, "Zᵀ without the bias"),
     (lambda X, W, b: X.T @ W + b, "one COLUMN per neuron"),
     (lambda X, W, b: X @ W.T + b, "one COLUMN per sample"),

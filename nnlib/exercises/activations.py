@@ -107,7 +107,11 @@ def check_collapse3(collapse3):
             result = collapse3(*(a.copy() for a in args))
         except Exception as exc:  # the learner's bug must not stop the notebook
             hint = None
-            if isinstance(exc, ValueError):
+            if isinstance(exc, ValueError) and "broadcast" in str(exc):
+                # an addition of vectors of different lengths, e.g. b1 + b2 + b3
+                hint = ("a sum of vectors of different lengths: each bias has one number per neuron of its own "
+                        "layer, and the biases of layers 1 and 2 pass through the weights of the layers after them")
+            elif isinstance(exc, ValueError):
                 hint = ("the inner sizes of a product do not agree: write down the shape of each matrix; "
                         "the layer that acts first stands on the right")
             return report(False, name, f"for {shapes} it raised {type(exc).__name__}: {exc}", hint)
@@ -152,7 +156,9 @@ def check_vanishing_bound(bound_20):
             hint = ("that is how many times SMALLER the gradient gets at least; the question asks for the fraction "
                     "that is left at most, a number below 1")
         elif np.isclose(value, SIGMOID_MAX_SLOPE ** 10, rtol=1e-6, atol=0):
-            hint = "that is for 10 layers; the question asks for 20"
+            # 0.25**10 == 0.5**20: ten layers, or twenty with σ(0) = 0.5, the value, in place of the slope
+            hint = ("that is 0.25 for 10 layers, or 0.5 for 20: 0.5 is σ(0), the sigmoid's value; each of the "
+                    "20 layers multiplies by at most its largest slope σ'(0)")
         elif np.isclose(value, SIGMOID_MAX_SLOPE ** (DEPTH - 1), rtol=1e-6, atol=0) or np.isclose(
                 value, SIGMOID_MAX_SLOPE ** (DEPTH + 1), rtol=1e-6, atol=0):
             hint = "count the factors again: one per layer, 20 layers"

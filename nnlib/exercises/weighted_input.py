@@ -126,6 +126,9 @@ DENSE_INPUTS = _dense_inputs()
 DENSE_MISTAKES = [
     (lambda X, W, b: W @ X + b[:, None],
      "your result has one row per NEURON (it is Zᵀ); the layer must return one row per sample"),
+    (lambda X, W, b: (W @ X + b).T,
+     "the transpose is right, but b is added along the wrong axis: in W @ X_cols each ROW is a neuron, and "
+     "NumPy adds a vector along the last axis, the samples"),
     (lambda X, W, b: X.T @ W.T, "the bias is missing"),
     (lambda X, W, b: W @ X, "that is Zᵀ without the bias: one row per neuron instead of per sample, and no b"),
     (lambda X, W, b: X.T @ W + b, "W is used as it is stored, one row per neuron; in a product with the "
