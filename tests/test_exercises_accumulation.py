@@ -78,6 +78,10 @@ def test_last_group_scale(capsys):
     assert EA.last_group_scale_reference() == 1 / 3
     ok, out = verdict(capsys, EA.check_last_group_scale, 8 / 24)
     assert ok and out.startswith("✅ last_group_scale: correct")
+    # the answer as the notebook would show it, rounded: right; too few digits or rounded wrongly: not
+    assert verdict(capsys, EA.check_last_group_scale, 0.333)[0]
+    assert not verdict(capsys, EA.check_last_group_scale, 0.33)[0]
+    assert not verdict(capsys, EA.check_last_group_scale, 0.334)[0]
 
 
 @pytest.mark.parametrize("answer, hint", [

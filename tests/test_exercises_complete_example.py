@@ -83,6 +83,14 @@ def test_baseline_correct(capsys):
     assert ok and out.startswith("✅ majority baseline")
 
 
+def test_baseline_as_a_table_shows_it(capsys):
+    """08's table shows the training rows' baseline to 3 decimals (0.442): that is right too."""
+    y = pd.Series(["a"] * 42 + ["b"] * 30 + ["c"] * 23)  # 42/95 = 0.44210...
+    ok, out = verdict(capsys, ex.check_baseline, 0.442, y)
+    assert ok and "rounded as you wrote it" in out
+    assert not verdict(capsys, ex.check_baseline, 0.443, y)[0]
+
+
 @pytest.mark.parametrize("wrong, message", [
     (6, "not a fraction of the rows"),
     (60.0, "a percentage"),

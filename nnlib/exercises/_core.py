@@ -20,6 +20,8 @@ Per-notebook checkers (``nnlib/exercises/<topic>.py``) build on these functions 
 :func:`report`, :func:`no_answer`, :func:`compare_arrays` and :func:`is_stub` for answers of their own shape, and
 register each exercise's recipe with :func:`recipe`.
 """
+import decimal
+
 import numpy as np
 
 PASS = "✅"
@@ -324,11 +326,34 @@ def check_value(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8, array
             return report(False, name, kind[0], hint or kind[1])
         reveal = later_try(name) and np.ndim(expected) > 0
         problem = compare_arrays(value, expected, rtol, atol, reveal=reveal)
+        if problem is not None and rounded_as_shown(value, expected):
+            return report(True, name, f"{_fmt(value)} is the answer rounded as you wrote it")
         if problem is not None and hint is None:
             hint = pattern(value, expected, rtol, atol)
     except Exception as exc:  # only a checker's own bad `expected` gets here; still, never stop the notebook
         problem = f"could not compare the answer ({type(exc).__name__}: {exc})"
     return report(problem is None, name, problem or "", hint)
+
+
+def rounded_as_shown(value, expected, min_digits=3):
+    """Whether a one-number ``value`` is ``expected`` rounded to the decimals ``value`` is written with.
+
+    A learner who copies a number as a notebook shows it (``0.333`` for 1/3, ``0.442`` for a table's
+    0.44196) gave the right answer. At least ``min_digits`` significant digits are required, so that
+    ``0.3`` does not pass for 1/3.
+    """
+    if (not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool)
+            or not isinstance(expected, (int, float, np.integer, np.floating))):
+        return False  # one plain number each: arrays, strings and bools have checks of their own
+    try:
+        value, expected = float(value), float(expected)
+    except (TypeError, ValueError):
+        return False
+    if not (np.isfinite(value) and np.isfinite(expected)):
+        return False
+    digits = decimal.Decimal(repr(value)).as_tuple()
+    decimals = -digits.exponent
+    return len(digits.digits) >= min_digits and decimals > 0 and round(expected, decimals) == value
 
 
 def check_array(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8, array=False):
