@@ -351,7 +351,7 @@ def rounded_as_shown(value, expected, min_digits=3):
         return False
     if not (np.isfinite(value) and np.isfinite(expected)):
         return False
-    digits = decimal.Decimal(repr(value)).as_tuple()
+    digits = decimal.Decimal(repr(value)).normalize().as_tuple()  # 72.0 is written with no decimal
     decimals = -digits.exponent
     return len(digits.digits) >= min_digits and decimals > 0 and round(expected, decimals) == value
 
