@@ -337,3 +337,22 @@ def test_no_answer_lines_do_not_name_a_stub_the_cell_may_not_have():
 ])
 def test_an_answer_rounded_as_written_passes_with_three_digits_or_more(capsys, value, expected, ok):
     assert verdict(capsys, check_value, value, expected, name="x")[0] is ok
+
+
+def test_every_exercise_has_a_recipe():
+    """00 promises a recipe on a later wrong try and from hint(): every name a checker reports under has one."""
+    import importlib
+    import inspect
+    import pkgutil
+    import re
+
+    import nnlib.exercises as exercises
+    from nnlib.exercises._core import RECIPES
+
+    missing = []
+    for module in pkgutil.iter_modules(exercises.__path__):
+        if module.name.startswith("_"):
+            continue  # the shared machinery: its names are docstring examples
+        source = inspect.getsource(importlib.import_module(f"nnlib.exercises.{module.name}"))
+        missing += [(module.name, n) for n in re.findall(r'\bname\s*=\s*"([^"]+)"', source) if n not in RECIPES]
+    assert missing == [], f"exercises without a recipe: {missing}"

@@ -42,3 +42,15 @@ def test_forgetting_the_output_layer_gets_its_hint(capsys):
 def test_a_stub_has_no_answer_yet(capsys):
     ok, out = verdict(capsys, P.check_n_parameters, lambda hidden: None)
     assert not ok and "n_parameters" in out
+
+
+def test_a_later_wrong_answer_and_hint_show_the_recipe(capsys):
+    from nnlib.exercises import hint
+
+    from _checks import later_verdict
+
+    ok, out = later_verdict(capsys, P.check_n_parameters, lambda hidden: 7)
+    assert not ok and "Recipe:" in out and "2, the hidden widths, 1" in out
+    hint("n_parameters")
+    shown = capsys.readouterr().out
+    assert shown.startswith("💡 n_parameters:") and "No recipe" not in shown

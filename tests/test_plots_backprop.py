@@ -235,3 +235,12 @@ def test_training_with_nnlib_layers_matches_the_hand_written_loop_at_the_slider_
     np.testing.assert_allclose(cut["losses"][:n], by_hand["losses"][:n], rtol=5e-2)
     unreachable = B.cut_training(B.nnlib_training("numpy", max_epochs=50), 1e-9)
     assert unreachable["epochs"] == 50 and not unreachable["reached"]
+
+
+def test_the_loss_curves_show_the_whole_run_spike_included():
+    """After the plateau one step overshoots and the loss jumps to about 6 (06's text says so): the axes
+    must show it, not cut it off."""
+    losses = B.nnlib_training("numpy")["losses"]
+    assert losses.max() > 1.0  # the spike is there (it was cut at 3.0 before)
+    for fig in (B.plot_training(threshold=1e-6), B.plot_loss_curve(list(losses), 1e-6)):
+        assert fig.axes[0].get_ylim()[1] > losses.max()

@@ -1,4 +1,5 @@
 """Checker for the exercise of ``09_playground``: how many numbers the playground's network learns."""
+from ._core import recipe
 from ._mistakes import check_function_with_mistakes
 
 #: the hidden layers the check tries (the last is no hidden layer at all: logistic regression)
@@ -34,3 +35,7 @@ def check_n_parameters(n_parameters):
         name="n_parameters",
         hint="the layer sizes are 2 inputs, the hidden widths, 1 output; a layer from a to b units has a*b weights "
              "and b biases")
+
+
+recipe("n_parameters", "list the layer sizes 2, the hidden widths, 1; for each pair of neighbours (a, b) add a*b "
+                       "weights and b biases")
