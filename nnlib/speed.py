@@ -13,7 +13,11 @@ The network is an MLP ``64 -> width -> width -> 10`` (ReLU, cross-entropy, float
 on one random batch. Each measurement runs one untimed warm-up step, then steps until a short time budget
 is spent (at least :data:`MIN_REPEATS`), and keeps the fastest: a real time, never a formula, and cached
 per setting, so a widget asks again for free. The minimum, as ``timeit`` advises: slower repeats are the
-machine doing something else (other programs, a thread waiting for a busy core), not the step. The CPU
+machine doing something else (other programs, a thread waiting for a busy core), not the step. A busy
+machine can still spoil a whole budget's worth of steps, so :func:`sweep` measures every point in
+:data:`ROUNDS` rounds, spread over the sweep, and reports their median and their range: a point that one
+slow moment spoiled stands out as a wide range, and a crossover is marked only where the leaders' ranges
+do not overlap (:func:`lead_changes`). The CPU
 implementations run on ``threads`` cores (one by default: NumPy's BLAS and PyTorch alike, so the race is
 between the implementations, not over who grabs more cores; on a busy machine extra threads wait for each
 other and the times jump by a factor of a hundred). The memory of one step is measured beside it, with the
@@ -40,6 +44,8 @@ LEARNING_RATE = 0.01
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 #: seconds spent timing one setting (after its warm-up step), and the fewest timed steps
 BUDGET, MIN_REPEATS, MAX_REPEATS = 0.01, 3, 50
+#: rounds of a sweep: each point is measured this many times, one whole pass over the sweep apart
+ROUNDS = 3
 CPU_IMPLEMENTATIONS = ("nnlib numpy", "nnlib torch", "plain torch")
 CUDA_IMPLEMENTATIONS = ("nnlib torch (cuda)", "plain torch (cuda)")
 MEMORY_KIND = {"nnlib numpy": "tracemalloc peak", "nnlib torch": "autograd saved", "plain torch": "autograd saved",
@@ -188,10 +194,11 @@ def cpu_threads(n, blas=True):
 
 
 @lru_cache(maxsize=4096)
-def measure(implementation, batch_size, width, accumulation_steps=1, budget=BUDGET, threads=1):
+def measure(implementation, batch_size, width, accumulation_steps=1, budget=BUDGET, threads=1, label=0):
     """Time per training step and memory of one step for one setting, measured once and cached.
 
     ``threads``: CPU threads for NumPy's BLAS and PyTorch while timing (``None``: their defaults).
+    ``label``: any hashable; a new label measures again (the rounds of :func:`sweep`, "measure again").
 
     Returns
     -------
@@ -209,27 +216,36 @@ def measure(implementation, batch_size, width, accumulation_steps=1, budget=BUDG
             "memory": memory, "rows": -(-batch_size // accumulation_steps), "threads": threads}
 
 
-def sweep(width, accumulation_steps=1, batch_sizes=BATCH_SIZES, names=None, budget=BUDGET, threads=1):
-    """:func:`measure` for every implementation at every batch size (at least ``accumulation_steps`` rows).
+def sweep(width, accumulation_steps=1, batch_sizes=BATCH_SIZES, names=None, budget=BUDGET, threads=1,
+          rounds=ROUNDS, measurement=0):
+    """:func:`measure` for every implementation at every batch size (at least ``accumulation_steps`` rows),
+    in ``rounds`` rounds.
 
-    The implementations are measured in turn at each batch size (interleaved), so a slow moment of the
-    machine touches all of them alike.
+    Each round measures the implementations in turn at each batch size (interleaved), so a slow moment of
+    the machine touches all of them alike, and the rounds follow each other, so one slow moment spoils at
+    most one round of a point. ``measurement`` labels the whole sweep: a new one measures everything again.
 
     Returns
     -------
     dict
-        ``batch_sizes`` (ndarray), ``width``, ``accumulation_steps``, ``seconds`` and ``memory``: one
-        ndarray per implementation name.
+        ``batch_sizes`` (ndarray), ``width``, ``accumulation_steps``, ``rounds``; per implementation name,
+        ``seconds`` (the median over the rounds), ``low`` and ``high`` (the fastest and slowest round) and
+        ``memory``.
     """
     names = tuple(names or implementations())
     sizes = np.array([b for b in batch_sizes if b >= accumulation_steps])
     if sizes.size == 0:
         raise ValueError(f"accumulation_steps: expected at most the largest batch size {max(batch_sizes)}, "
                          f"got {accumulation_steps}")
-    rows = [[measure(name, int(b), width, accumulation_steps, budget, threads) for name in names] for b in sizes]
+    rounds = v.check_positive_int(rounds, "rounds")
+    runs = np.array([[[measure(name, int(b), width, accumulation_steps, budget, threads, (measurement, r))["seconds"]
+                       for name in names] for b in sizes] for r in range(rounds)])  # (round, batch size, name)
+    memory = [[measure(name, int(b), width, accumulation_steps, budget, threads, (measurement, 0))["memory"]
+               for name in names] for b in sizes]
+    per_name = lambda values: {name: values[:, i] for i, name in enumerate(names)}  # noqa: E731
     return {"batch_sizes": sizes, "width": width, "accumulation_steps": accumulation_steps, "threads": threads,
-            "seconds": {name: np.array([r[i]["seconds"] for r in rows]) for i, name in enumerate(names)},
-            "memory": {name: np.array([r[i]["memory"] for r in rows], dtype=float) for i, name in enumerate(names)}}
+            "rounds": rounds, "seconds": per_name(np.median(runs, axis=0)), "low": per_name(runs.min(axis=0)),
+            "high": per_name(runs.max(axis=0)), "memory": per_name(np.array(memory, dtype=float))}
 
 
 # ------------------------------------------------------------------------------- crossover
@@ -257,7 +273,11 @@ def crossovers(batch_sizes, seconds_a, seconds_b):
 
 
 def lead_changes(result):
-    """Where the fastest implementation of a :func:`sweep` changes as the batch grows.
+    """Where the fastest implementation of a :func:`sweep` changes as the batch grows, beyond the noise.
+
+    With the rounds' ranges (``low``, ``high``), a change between two neighbouring batch sizes counts only
+    when each leader is faster than the other in every round at its own point: the slowest round of the
+    one is faster than the fastest round of the other. A change inside the noise is no crossover.
 
     Returns
     -------
@@ -266,10 +286,13 @@ def lead_changes(result):
     """
     names = list(result["seconds"])
     times = np.stack([result["seconds"][n] for n in names])
+    low, high = (result.get(key, result["seconds"]) for key in ("low", "high"))
     fastest = times.argmin(axis=0)
     changes = []
     for i in np.flatnonzero(fastest[1:] != fastest[:-1]):
         before, after = names[fastest[i]], names[fastest[i + 1]]
+        if not (high[before][i] < low[after][i] and high[after][i + 1] < low[before][i + 1]):
+            continue  # within the rounds' spread: the machine, not the implementations
         crossing = crossovers(result["batch_sizes"][i:i + 2], result["seconds"][before][i:i + 2],
                               result["seconds"][after][i:i + 2])
         changes.append((crossing[0][0] if crossing else float(result["batch_sizes"][i + 1]), before, after))

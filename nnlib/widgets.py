@@ -23,6 +23,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 import ipywidgets
+import traitlets
 
 from .plots.live import backend_options
 
@@ -35,6 +36,22 @@ def backend_control(value="numpy", description="backend"):
     CUDA when PyTorch sees a GPU."""
     return ipywidgets.ToggleButtons(options=backend_options(), value=value, description=description,
                                     style={"button_width": "auto"})
+
+
+class MeasureAgain(ipywidgets.Button, ipywidgets.ValueWidget):
+    """A button whose ``value`` counts its clicks: as a control of :func:`live`, each click is a move, and
+    the plot gets the count (a plot that measures, like the speed plot, measures again for a new count)."""
+
+    value = traitlets.Int(0)
+
+    def __init__(self, description="measure again", **kwargs):
+        super().__init__(description=description, icon="refresh", **kwargs)
+        self.on_click(lambda _: setattr(self, "value", self.value + 1))
+
+
+def measure_again(description="measure again"):
+    """The "measure again" control (see :class:`MeasureAgain`)."""
+    return MeasureAgain(description)
 
 
 class LiveWidget(ipywidgets.VBox):

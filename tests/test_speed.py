@@ -83,6 +83,32 @@ def test_sweep_measures_every_name_at_every_batch_size_from_k_rows():
     assert result["batch_sizes"].tolist() == [4, 8]  # a batch needs at least k rows
     assert set(result["seconds"]) == set(result["memory"]) == {"nnlib numpy", "plain torch"}
     assert all(s.shape == (2,) and np.all(s > 0) for s in result["seconds"].values())
+    # the median of the rounds, inside their range
+    assert result["rounds"] == speed.ROUNDS
+    for name in result["seconds"]:
+        assert np.all(result["low"][name] <= result["seconds"][name])
+        assert np.all(result["seconds"][name] <= result["high"][name])
+
+
+def test_a_new_measurement_measures_again_and_the_same_one_is_cached():
+    args = dict(width=8, batch_sizes=(2, 4), names=("nnlib numpy",), rounds=2)
+    first = speed.sweep(**args)
+    again = speed.sweep(**args)
+    assert again["low"]["nnlib numpy"].tolist() == first["low"]["nnlib numpy"].tolist()  # cached
+    before = speed.measure.cache_info().misses
+    speed.sweep(**args, measurement=1)
+    assert speed.measure.cache_info().misses == before + 2 * 2 * 1  # rounds x batch sizes x names, all new
+
+
+def test_a_change_of_the_leader_inside_the_noise_is_no_crossover():
+    # the medians change leader between 2 and 4 rows, but the rounds' ranges overlap there: no crossover
+    noisy = {**SYNTHETIC, "low": {n: s * 0.3 for n, s in SYNTHETIC["seconds"].items()},
+             "high": {n: s * 3.0 for n, s in SYNTHETIC["seconds"].items()}}
+    assert speed.lead_changes(noisy) == []
+    # a clear change (ranges 10 % wide) still is one
+    clear = {**SYNTHETIC, "low": {n: s * 0.95 for n, s in SYNTHETIC["seconds"].items()},
+             "high": {n: s * 1.05 for n, s in SYNTHETIC["seconds"].items()}}
+    assert [(before, after) for _, before, after in speed.lead_changes(clear)] == [("nnlib numpy", "nnlib torch")]
 
 
 def test_crossovers_interpolate_in_log_log():
@@ -117,7 +143,7 @@ def test_lead_changes_name_who_overtakes_whom():
 def test_speed_plot_marks_the_batch_size_and_the_crossover():
     from nnlib.plots.speed import SpeedPlot, plot_speed
 
-    fig = plot_speed(batch_size=4, width=64, measure=lambda width, k: SYNTHETIC, names=("nnlib numpy", "nnlib torch"))
+    fig = plot_speed(batch_size=4, width=64, measure=lambda width, k, measurement: SYNTHETIC, names=("nnlib numpy", "nnlib torch"))
     assert isinstance(fig, Figure)
     ax_time, ax_mem = fig.axes
     texts = [t.get_text() for t in ax_time.texts if t.get_visible()]
@@ -131,7 +157,7 @@ def test_speed_plot_moves_in_place_and_measures_once_per_setting():
     from nnlib.plots.speed import SpeedPlot
 
     asked = []
-    plot = SpeedPlot(measure=lambda width, k: asked.append((width, k)) or SYNTHETIC,
+    plot = SpeedPlot(measure=lambda width, k, measurement: asked.append((width, k, measurement)) or SYNTHETIC,
                      names=("nnlib numpy", "nnlib torch"))
     fig = plot.figure(batch_size=2)
     plot.png()
@@ -141,7 +167,7 @@ def test_speed_plot_moves_in_place_and_measures_once_per_setting():
     assert list(mark.get_xdata()) == [16] and list(mark.get_ydata()) == pytest.approx([1.6])
     plot.update(batch_size=3)  # not measured: the next size up is marked
     assert list(mark.get_xdata()) == [4]
-    assert asked == [(32, 1), (32, 1), (32, 1)]  # the plot asks; nnlib.speed.sweep's cache answers
+    assert asked == [(32, 1, 0)] * 3  # the plot asks; nnlib.speed.sweep's cache answers
 
 
 def test_bad_settings_are_named():
@@ -165,3 +191,19 @@ def test_cuda_steps_are_real_steps_measured_with_the_gpu_allocator(name):
     result = speed.measure(name, 64, 32, 2)
     assert result["seconds"] > 0 and result["memory"] > 0
     assert name in speed.implementations()
+
+
+def test_measure_again_asks_for_a_new_measurement():
+    from ipywidgets import SelectionSlider
+
+    from nnlib.plots.speed import SpeedPlot
+    from nnlib.widgets import LiveWidget, measure_again
+
+    asked = []
+    plot = SpeedPlot(measure=lambda width, k, measurement: asked.append(measurement) or SYNTHETIC,
+                     names=("nnlib numpy", "nnlib torch"))
+    button = measure_again()
+    w = LiveWidget(plot, {"batch_size": SelectionSlider(options=(1, 2, 4), value=2), "measurement": button},
+                   threaded=False)
+    button.click()
+    assert asked == [0, 1] and w.frames == 1 and button in w.children

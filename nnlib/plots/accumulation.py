@@ -208,8 +208,9 @@ class MemoryPlot(LivePlot):
         if len(shown) == 1:
             self.caption.set_text(f"measured for nnlib's {Backend(shown[0]).label}")
         else:  # different quantities (a peak vs what autograd saved): their gap, not round-off
-            gap = abs(measured["numpy"] - measured["torch"]) / MB
-            self.caption.set_text(f"NumPy vs PyTorch (cpu) at k = {k}: max |difference| = {gap:.2f} MB")
+            gap = (measured["numpy"] - measured["torch"]) / MB
+            self.caption.set_text(f"k = {k}: NumPy's peak is {abs(gap):.2f} MB {'more' if gap >= 0 else 'less'} "
+                                  "than what PyTorch's autograd keeps (two different measures, not round-off)")
 
 
 def plot_memory(table, k=4, backend="both"):

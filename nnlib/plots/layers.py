@@ -109,8 +109,8 @@ class LayerShapesPlot(LivePlot):
         ax.set_ylim(top - height - 2.6, top + 0.5)
         ax.set_aspect("equal")
         ax.axis("off")
-        ax.set_title(f"batch of {batch_size} samples, {n_inputs} inputs, {n_neurons} neurons: "
-                     f"{shapes['n_params']} parameters", fontsize=12)
+        # no parameter count: counting them is 03's exercise 2 (the squares of Wᵀ and b show them)
+        ax.set_title(f"batch of {batch_size} samples, {n_inputs} inputs, {n_neurons} neurons", fontsize=12)
 
 
 def plot_layer_shapes(batch_size=4, n_inputs=3, n_neurons=2):

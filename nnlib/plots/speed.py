@@ -2,7 +2,8 @@
 
 :class:`SpeedPlot` is a :class:`~nnlib.plots.live.LivePlot`: moving the width or accumulation slider
 measures a new sweep along the batch size (:func:`nnlib.speed.sweep`, a second or two, then cached);
-moving the batch-size slider only moves the marks. Where the fastest implementation changes, a dotted
+moving the batch-size slider only moves the marks; "measure again" (:func:`nnlib.widgets.measure_again`)
+measures the setting anew. Where the fastest implementation changes beyond the rounds' spread, a dotted
 line and its batch size mark the crossover. :func:`plot_speed` is the same plot as a static Figure.
 """
 import numpy as np
@@ -33,8 +34,9 @@ class SpeedPlot(LivePlot):
     Parameters
     ----------
     measure : callable, optional
-        ``measure(width, accumulation_steps)`` -> a :func:`nnlib.speed.sweep` result; by default a real
-        sweep on this machine (tests pass stored numbers).
+        ``measure(width, accumulation_steps, measurement)`` -> a :func:`nnlib.speed.sweep` result; by
+        default a real sweep on this machine (tests pass stored numbers). A new ``measurement`` (the
+        widget's "measure again" button counts them) measures the setting again.
     names : tuple of str, optional
         The implementations drawn (default: :func:`nnlib.speed.implementations`).
     """
@@ -43,7 +45,7 @@ class SpeedPlot(LivePlot):
 
     def __init__(self, measure=None, names=None):
         super().__init__()
-        self.measure = measure or (lambda width, k: speed.sweep(width, k))
+        self.measure = measure or (lambda width, k, measurement: speed.sweep(width, k, measurement=measurement))
         self.names = tuple(names or speed.implementations())
         self.result = None
 
@@ -77,8 +79,8 @@ class SpeedPlot(LivePlot):
         self.readout = caption_text(self, self.ax_time, x=0.01, y=0.98, ha="left", va="top", fontsize=8.5)
         self.mem_readout = caption_text(self, self.ax_mem, x=0.01, y=0.98, ha="left", va="top", fontsize=8.5)
 
-    def update(self, batch_size=64, width=32, accumulation_steps=1):
-        self.result = result = self.measure(width, accumulation_steps)
+    def update(self, batch_size=64, width=32, accumulation_steps=1, measurement=0):
+        self.result = result = self.measure(width, accumulation_steps, measurement)
         sizes = result["batch_sizes"]
         # a batch needs at least k rows: below that, the smallest batch measured is marked
         shown = int(sizes[sizes >= batch_size].min()) if batch_size <= sizes.max() else int(sizes.max())
@@ -91,7 +93,8 @@ class SpeedPlot(LivePlot):
                 self.marks[name, kind].set_data([shown], [values[i]])
         for line in self.batch_lines:
             line.set_xdata([shown, shown])
-        changes = speed.lead_changes({**result, "seconds": {n: result["seconds"][n] for n in self.names}})
+        changes = speed.lead_changes({**result, **{key: {n: result[key][n] for n in self.names}
+                                                   for key in ("seconds", "low", "high") if key in result}})
         for j, (line, text) in enumerate(self.crossings):
             visible = j < len(changes)
             line.set_visible(visible)
@@ -105,10 +108,14 @@ class SpeedPlot(LivePlot):
         self.set_limits(self.ax_mem, y=decade_limits(*memory.values()))
         at = {name: times[name][i] for name in self.names}
         fastest = min(at, key=at.get)
-        self.readout.set_text(f"width {width}, k = {accumulation_steps}, batch {shown} (measured now, fastest of "
-                              f"≥{speed.MIN_REPEATS} steps)\n" + "\n".join(
-                                  f"{name}: {at[name]:.3g} ms{'  ← fastest' if name == fastest else ''}"
-                                  for name in self.names))
+        rounds = result.get("rounds", 1)
+        spread = {name: (f" ({result['low'][name][i] * 1e3:.2g}-{result['high'][name][i] * 1e3:.2g})"
+                         if "low" in result else "") for name in self.names}
+        how = (f"median of {rounds} rounds (their range), each the fastest of ≥{speed.MIN_REPEATS} steps"
+               if rounds > 1 else f"fastest of ≥{speed.MIN_REPEATS} steps")
+        self.readout.set_text(f"width {width}, k = {accumulation_steps}, batch {shown}: {how}\n" + "\n".join(
+            f"{name}: {at[name]:.3g} ms{spread[name]}{'  ← fastest' if name == fastest else ''}"
+            for name in self.names))
         rows = -(-shown // accumulation_steps)
         self.mem_readout.set_text(f"micro-batches of ≤ {rows} rows\n" + "\n".join(
             f"{name}: {memory[name][i]:.3g} MB" for name in self.names))
