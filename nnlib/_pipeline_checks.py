@@ -205,9 +205,15 @@ def check_preprocessing_sizes(preprocessing, file, max_features):
             )
         for name in _PER_FEATURE:
             value = getattr(estimator, name, None)
-            if value is not None and not isinstance(value, (str, numbers.Number)) and len(value) != n:
+            if value is None or isinstance(value, numbers.Number):  # e.g. scale_ of a scaler with_std=False
+                continue
+            try:
+                length = len(value)
+            except TypeError:  # a 0-d array, an object without entries
+                length = f"a {type(value).__name__} without entries"
+            if isinstance(value, str) or length != n:
                 raise ValueError(
-                    f"{file}: {where}.{name}: expected one entry per input column (n_features_in_={n}), got {len(value)}"
+                    f"{file}: {where}.{name}: expected one entry per input column (n_features_in_={n}), got {length}"
                 )
         if type(estimator).__name__ == "PolynomialFeatures":
             _check_polynomial(estimator, n, f"{file}: {where}", max_features)

@@ -16,7 +16,10 @@ A saved pipeline is one folder::
 
 Every file is written atomically (a temporary file, then one ``os.replace``). The data files are named
 after their content, and ``manifest.json`` is written last, so replacing it is the one step that
-switches from the old saved pipeline to the new one: a reader sees either, never a mix. A save holds an
+switches from the old saved pipeline to the new one: a reader sees either, never a mix. A load reads
+only the files the manifest names, so a save killed at any step (even ``kill -9``) leaves the old or
+the new pipeline loadable; the next save removes what it left (temporary and unused data files). A
+save writes only to a new or empty folder or one holding an nnlib manifest. A save holds an
 exclusive lock on the folder (``flock``) from its first file to the removal of the files the new
 manifest no longer names, and a load holds a shared one, so two saves at once, or a save during a load,
 never remove each other's files.
@@ -254,8 +257,8 @@ def _remove_temporary_files(path):
     """Remove the temporary files of killed saves (``.nnlib-*.tmp``), only under the folder's lock."""
     for name in os.listdir(path):
         file = os.path.join(path, name)
-        if _TEMPORARY_FILE.match(name) and stat.S_ISREG(os.lstat(file).st_mode):
-            with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError):  # gone already: nothing to do
+            if _TEMPORARY_FILE.match(name) and stat.S_ISREG(os.lstat(file).st_mode):
                 os.remove(file)
 
 
