@@ -18,9 +18,10 @@ Every file is written atomically (a temporary file, then one ``os.replace``). Th
 after their content, and ``manifest.json`` is written last, so replacing it is the one step that
 switches from the old saved pipeline to the new one: a reader sees either, never a mix. A load reads
 only the files the manifest names, so a save killed at any step (even ``kill -9``) leaves the old or
-the new pipeline loadable; the next save removes what it left (temporary and unused data files). A
-save writes only to a new or empty folder or one holding an nnlib manifest. A save holds an
-exclusive lock on the folder (``flock``) from its first file to the removal of the files the new
+the new pipeline loadable; the next load removes its temporary files, the next save those and its
+unused data files. A save writes only to a new or empty folder or one holding an nnlib manifest.
+
+A save holds an exclusive lock on the folder (``flock``) from its first file to the removal of the files the new
 manifest no longer names, and a load holds a shared one, so two saves at once, or a save during a load,
 never remove each other's files.
 
@@ -310,6 +311,9 @@ def load_pipeline(path, backend=None, device="auto", trusted=()):
         prep_bytes = None
         if manifest["preprocessing"] is not None:
             prep_bytes = _read_verified(path, manifest["preprocessing"], MAX_PREPROCESSING_BYTES, "MAX_PREPROCESSING_BYTES")
+        if fcntl is not None:  # no save runs while this shared lock is held: temporary files are a killed save's
+            with contextlib.suppress(OSError):  # a read-only folder still loads
+                _remove_temporary_files(path)
     return _pipeline_from(manifest, network_bytes, prep_bytes, path, trusted, backend, device)
 
 

@@ -106,6 +106,8 @@ def test_a_save_killed_before_any_step_leaves_the_old_or_the_new_pipeline(tmp_pa
         status = _save_killed_before_step(k, folder, models[new])
         assert status in (0, 9), f"the save failed (exit status {status}) rather than being killed"
         seen.append(_loads_as_old_or_new(folder, models[old] if old else None, models[new], models))
+        if seen[-1] != "none":  # a load cleans up too, under its shared lock
+            assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]
         save_pipeline(folder, models[new])  # the next save cleans up after the killed one
         assert _loads_as_old_or_new(folder, None, models[new], models) == "new"
         _only_one_pipeline(folder)

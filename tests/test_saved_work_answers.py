@@ -90,6 +90,18 @@ def test_a_stray_carriage_return_is_an_error_not_a_shift(penguins, tmp_path):
         predict_cli.predict_csv(folder, tmp_path / "rows.csv")
 
 
+def test_a_carriage_return_before_a_row_does_not_shift_its_cells(penguins, tmp_path):
+    """pandas read "\\r,a,b" as the cells a, b, missing: every cell one column to the left."""
+    X, _, pipe, folder = penguins
+    rows = X.iloc[:3].copy()
+    rows.iloc[0, 0] = np.nan  # the row's first cell is empty
+    lines = rows.to_csv(index=False).splitlines()
+    lines[1] = "\r" + lines[1]
+    (tmp_path / "rows.csv").write_text("\n".join(lines) + "\n", newline="")
+    out = predict_cli.predict_csv(folder, tmp_path / "rows.csv", proba=True)
+    np.testing.assert_array_equal(out.iloc[:, 1:].to_numpy(), pipe.predict_proba(rows))
+
+
 def test_a_huge_cell_is_an_error_naming_the_file_and_line(penguins, tmp_path):
     X, _, _, folder = penguins
     lines = X.iloc[:3].to_csv(index=False).splitlines()
@@ -398,3 +410,27 @@ def test_optimizer_arguments_pytorch_refuses(make, plain, message):
     _both_refuse(lambda: make(numpy_nn, numpy_nn.Linear(2, 2).parameters()),
                  lambda: make(torch_nn, torch_nn.Linear(2, 2).parameters()),
                  lambda: plain([torch.nn.Parameter(torch.zeros(2))]), message)
+
+
+def test_predict_cli_main_prints_warnings_only_after_success(penguins, tmp_path, monkeypatch, capsys):
+    import warnings
+
+    X, _, _, folder = penguins
+
+    def warns_then_fails(*args, **kwargs):
+        warnings.warn("X has feature names, but StandardScaler was fitted without feature names", UserWarning)
+        raise ValueError("rows.csv line 2, column 'a': expected a finite number")
+
+    real = predict_cli.predict_csv
+    monkeypatch.setattr(predict_cli, "predict_csv", warns_then_fails)
+    assert predict_cli.main([str(folder), "rows.csv"]) == 1
+    assert capsys.readouterr().err == "error: rows.csv line 2, column 'a': expected a finite number\n"
+
+    def warns_then_succeeds(*args, **kwargs):
+        warnings.warn("something to know\nover two lines", UserWarning)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predict_cli, "predict_csv", warns_then_succeeds)
+    X.iloc[:2].to_csv(tmp_path / "rows.csv", index=False)
+    assert predict_cli.main([str(folder), str(tmp_path / "rows.csv")]) == 0
+    assert capsys.readouterr().err == "warning: something to know over two lines\n"
