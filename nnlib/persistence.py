@@ -38,6 +38,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -442,7 +443,10 @@ def _unpack_bounded(data, file):
                         if total > limit:
                             raise ValueError(too_large)
                         chunks.append(chunk)
-                copy.writestr(info.filename, b"".join(chunks))
+                content = b"".join(chunks)
+                if info.filename.endswith(".npy"):
+                    _check_npy_size(content, f"{file}: {info.filename}")
+                copy.writestr(info.filename, content)
     except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, RuntimeError) as exc:
         raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
     except ValueError as exc:
@@ -450,6 +454,25 @@ def _unpack_bounded(data, file):
             raise
         raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
     return out.getvalue()
+
+
+def _check_npy_size(data, where):
+    """An array entry (NumPy's ``.npy``) must hold the bytes its header declares.
+
+    ``np.load`` allocates the declared shape before reading the data: a 100-byte entry declaring
+    ``10**12`` numbers would ask for 8 TB.
+    """
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(buffer)
+    except (ValueError, TypeError, SyntaxError, OverflowError) as exc:
+        raise ValueError(f"{where}: not a readable array ({exc})") from None
+    declared = math.prod(shape) * dtype.itemsize
+    if declared != len(data) - buffer.tell():
+        raise ValueError(f"{where}: declares an array of shape {shape!r:.100} ({declared} bytes), but holds "
+                         f"{len(data) - buffer.tell()} bytes")
 
 
 def _check_trusted(untrusted, extra, where):

@@ -434,3 +434,22 @@ def test_predict_cli_main_prints_warnings_only_after_success(penguins, tmp_path,
     X.iloc[:2].to_csv(tmp_path / "rows.csv", index=False)
     assert predict_cli.main([str(folder), str(tmp_path / "rows.csv")]) == 0
     assert capsys.readouterr().err == "warning: something to know over two lines\n"
+
+
+def test_an_array_entry_declaring_more_numbers_than_it_holds_allocates_nothing(penguins, tmp_path):
+    _, _, _, folder = penguins
+    copy = _copy(folder, tmp_path)
+    source = open(os.path.join(copy, json.load(open(os.path.join(copy, MANIFEST)))["preprocessing"]["file"]), "rb").read()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(buffer, "w") as forged:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename.endswith(".npy") and b"(4,)" in data[:128]:  # a scaler's 4 means: 32 bytes
+                header = io.BytesIO()
+                np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                              "shape": (999999999999,)})
+                data = header.getvalue() + data[-32:]
+            forged.writestr(info, data)
+    path = _replace_preprocessing(copy, buffer.getvalue())
+    with pytest.raises(ValueError, match=rf"{re.escape(path)}: .*\.npy: declares an array of shape \(999999999999,\)"):
+        load_pipeline(copy)
