@@ -207,6 +207,8 @@ def check_probabilities(values, argument):
     """Every entry in [0, 1] (NaN refused): what binary cross-entropy takes as a probability or a target."""
     if 0 in tuple(values.shape):
         return
+    if hasattr(values, "detach"):  # a tensor in a graph: look at its numbers only
+        values = values.detach()
     low, high = float(values.min()), float(values.max())
     if not (0 <= low and high <= 1):  # NaN fails both comparisons
         raise ValueError(f"{argument}: expected values in [0, 1], got values from {low} to {high}")

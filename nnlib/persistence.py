@@ -132,6 +132,8 @@ def save_pipeline(path, pipeline, trusted=()):
     except ValueError as exc:
         raise ValueError(f"pipeline: not saved, since load_pipeline would refuse it ({exc})") from None
     path = os.fspath(path)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise ValueError(f"path: expected a folder (new or written by save_pipeline), got {path!r}, which is a file")
     os.makedirs(path, exist_ok=True)
 
     with _locked(path, exclusive=True):

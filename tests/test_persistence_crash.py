@@ -162,6 +162,13 @@ def test_a_folder_that_is_not_an_nnlib_pipeline_is_never_overwritten_or_cleaned(
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt", "preprocessing-0123456789abcdef.skops"]
 
 
+def test_a_file_in_place_of_the_folder_is_refused(tmp_path, models):
+    (tmp_path / "model").write_text("mine")
+    with pytest.raises(ValueError, match=r"path: expected a folder .*, which is a file"):
+        save_pipeline(tmp_path / "model", models["pipe"])
+    assert (tmp_path / "model").read_text() == "mine"
+
+
 def test_a_pipeline_folder_keeps_files_that_are_not_nnlib_data_files(tmp_path, models):
     folder = save_pipeline(tmp_path / "model", models["pipe"])
     (tmp_path / "model" / "README.txt").write_text("trained on 300 penguins")

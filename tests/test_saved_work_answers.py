@@ -453,3 +453,9 @@ def test_an_array_entry_declaring_more_numbers_than_it_holds_allocates_nothing(p
     path = _replace_preprocessing(copy, buffer.getvalue())
     with pytest.raises(ValueError, match=rf"{re.escape(path)}: .*\.npy: declares an array of shape \(999999999999,\)"):
         load_pipeline(copy)
+
+
+def test_a_torch_device_object_is_still_accepted():
+    import torch
+
+    assert Sequential([Dense(2, 2)], backend="torch", device=torch.device("cpu")).device == "cpu"

@@ -13,7 +13,7 @@ def resolve_device(device):
     if device in ("auto", None):
         return "cuda" if torch.cuda.is_available() else "cpu"
     expected = "expected 'auto', 'cpu', 'cuda' or 'cuda:N'"
-    if not isinstance(device, str):
+    if not isinstance(device, (str, torch.device)):
         raise TypeError(f"device: {expected}, got {type(device).__name__} {device!r:.100}")
     try:
         dev = torch.device(device)
