@@ -4,6 +4,7 @@ Every error names the argument, what was expected and what was given, so a learn
 decode a broadcasting error from deep inside NumPy. These run once per call of ``fit``/``predict``,
 never inside the training step.
 """
+import math
 import numbers
 
 import numpy as np
@@ -11,9 +12,16 @@ import numpy as np
 
 def check_choice(value, choices, argument, given=None):
     """Return ``value`` if it is one of ``choices``, else raise a ``ValueError`` listing them."""
-    if value not in choices:
+    try:
+        known = value in choices
+    except TypeError:  # an unhashable value
+        known = False
+    if not known:
         shown = given if given is not None else value
-        raise ValueError(f"{argument}: expected one of {sorted(choices)}, got {shown!r}")
+        hint = ""
+        if isinstance(value, str) and value.lower() in choices:
+            hint = f" (names are lowercase: {value.lower()!r})"
+        raise ValueError(f"{argument}: expected one of {sorted(choices)}, got {shown!r:.100}{hint}")
     return value
 
 
@@ -28,10 +36,40 @@ def check_positive_int(value, argument):
 
 def check_positive_float(value, argument):
     """A finite number > 0."""
+    return _check_real(value, argument, "a positive finite number", lambda x: x > 0)
+
+
+def check_non_negative_float(value, argument):
+    """A finite number >= 0 (a learning rate, a momentum, Adam's eps: what PyTorch's optimizers accept)."""
+    return _check_real(value, argument, "a finite number >= 0", lambda x: x >= 0)
+
+
+def check_betas(betas, argument="betas"):
+    """Adam's ``(beta1, beta2)``, each in [0, 1), as a tuple of floats (a JSON list comes back as one too)."""
+    try:
+        pair = tuple(float(b) for b in betas)
+    except (TypeError, ValueError, OverflowError):
+        pair = ()
+    if len(pair) != 2 or not all(0 <= b < 1 for b in pair):
+        raise ValueError(f"{argument}: expected two numbers in [0, 1) such as (0.9, 0.999), got {betas!r:.100}")
+    return pair
+
+
+def _check_real(value, argument, expected, accept):
+    """``value`` as a float if it is a real number, finite and ``accept(value)``; else a named error.
+
+    ``math.isfinite`` rather than ``np.isfinite``: NumPy's ufunc refuses an ``int`` of 400 digits with a
+    TypeError about itself, and ``float(10**400)`` overflows; both are just "not finite" here.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{argument}: expected a positive number, got {type(value).__name__} {value!r}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{argument}: expected a positive finite number, got {value}")
+        kind = expected.replace(" finite", "")  # "a positive number": the type is what is wrong
+        raise TypeError(f"{argument}: expected {kind}, got {type(value).__name__} {value!r:.100}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        finite = False
+    if not finite or not accept(value):
+        raise ValueError(f"{argument}: expected {expected}, got {value!r:.100}")
     return float(value)
 
 
@@ -152,6 +190,37 @@ def check_same_shape(pred, target, argument="target"):
         )
 
 
+def check_finite_outputs(out, argument):
+    """Refuse NaN/inf in a network's outputs, naming the rows: inputs too large for the network (1e308
+    overflows in the first layer) give NaN probabilities, and argmax would call that class 0."""
+    if _all_finite(out):
+        return
+    rows = np.flatnonzero(~np.isfinite(out.reshape(out.shape[0], -1)).all(axis=1))
+    shown = ", ".join(str(i) for i in rows[:10]) + (", ..." if len(rows) > 10 else "")
+    raise ValueError(
+        f"{argument}: the network's outputs are NaN or inf for {len(rows)} row(s) (row {shown}, counted from 0): "
+        "their values are too large for it (overflow); no prediction is made. Check or scale those rows."
+    )
+
+
+def check_probabilities(values, argument):
+    """Every entry in [0, 1] (NaN refused): what binary cross-entropy takes as a probability or a target."""
+    if 0 in tuple(values.shape):
+        return
+    if hasattr(values, "detach"):  # a tensor in a graph: look at its numbers only
+        values = values.detach()
+    low, high = float(values.min()), float(values.max())
+    if not (0 <= low and high <= 1):  # NaN fails both comparisons
+        raise ValueError(f"{argument}: expected values in [0, 1], got values from {low} to {high}")
+
+
+def check_binary_cross_entropy(prediction, target):
+    """Binary cross-entropy's arguments: the same shape, both probabilities in [0, 1] (arrays or tensors)."""
+    check_same_shape(prediction, target)
+    check_probabilities(prediction, "prediction")
+    check_probabilities(target, "target")
+
+
 def check_class_indices(logits, target, argument="target"):
     """Cross-entropy with class indices: one integer per row of 2-D logits (NumPy arrays or tensors)."""
     if len(logits.shape) != 2 or tuple(target.shape) != (logits.shape[0],):
@@ -162,6 +231,12 @@ def check_class_indices(logits, target, argument="target"):
     dtype = str(target.dtype).removeprefix("torch.")  # the same names in NumPy and PyTorch: int64, float32, ...
     if not dtype.startswith(("int", "uint")):
         raise TypeError(f"{argument}: expected integer class indices, got dtype {dtype}")
+    n_classes = logits.shape[1]
+    if target.shape[0] and not (0 <= int(target.min()) and int(target.max()) < n_classes):
+        raise ValueError(
+            f"{argument}: expected class indices in 0..{n_classes - 1} (logits of shape {tuple(logits.shape)}), "
+            f"got values from {int(target.min())} to {int(target.max())}"
+        )
 
 
 #: The range each activation option may take. Outside it the activation turns every output into

@@ -5,6 +5,7 @@ safetensors stores raw arrays and a JSON header, nothing else, so loading a file
 temporary file in the same folder, which then replaces the target in one ``os.replace``, so a save
 that fails half-way leaves any earlier file untouched.
 """
+import contextlib
 import json
 import math
 import os
@@ -31,7 +32,7 @@ def save_model_file(path, config, weights):
 
 def model_file_bytes(config, weights):
     """The bytes of a model file holding ``config`` and ``weights``."""
-    tensors = {f"{i:03d}": np.ascontiguousarray(w) for i, w in enumerate(weights)}
+    tensors = {tensor_name(i): np.ascontiguousarray(w) for i, w in enumerate(weights)}
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": json.dumps(config)}
     return _st_save(tensors, metadata=metadata)
 
@@ -51,6 +52,17 @@ def write_atomic(path, data):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder):
+    """Flush the folder's entry for the renamed file to disk (POSIX), so a power cut keeps the new name."""
+    with contextlib.suppress(OSError, AttributeError):  # Windows cannot open a folder
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def read_regular_file(path, max_bytes, what, follow_symlinks=True):
@@ -68,14 +80,21 @@ def read_regular_file(path, max_bytes, what, follow_symlinks=True):
         raise ValueError(f"{path}: expected a regular file, got a symbolic link")
     try:
         fd = os.open(path, flags)
+    except (FileNotFoundError, PermissionError):
+        raise
     except OSError as exc:
         if not follow_symlinks and os.path.islink(path):
             raise ValueError(f"{path}: expected a regular file, got a symbolic link") from None
-        raise
+        try:  # a socket cannot be opened at all: say what it is rather than "No such device or address"
+            kind = _file_kind(os.stat(path).st_mode)
+        except OSError:
+            kind = None
+        raise ValueError(f"{path}: expected a regular file, got {'a ' + kind if kind else exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # before fdopen, which would name a folder by its descriptor number
+        os.close(fd)
+        raise ValueError(f"{path}: expected a regular file, got a {_file_kind(info.st_mode)}")
     with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"{path}: expected a regular file, got a {_file_kind(info.st_mode)}")
         if info.st_size > max_bytes:
             raise ValueError(f"{path}: {info.st_size} bytes, more than the limit of {max_bytes} bytes for {what}")
         data = f.read(info.st_size)  # never a larger buffer than the file
@@ -85,8 +104,8 @@ def read_regular_file(path, max_bytes, what, follow_symlinks=True):
 
 
 def _file_kind(mode):
-    kinds = [(stat.S_ISDIR, "folder"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
-             (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket")]
+    kinds = [(stat.S_ISREG, "regular file"), (stat.S_ISDIR, "folder"), (stat.S_ISCHR, "character device"),
+             (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket")]
     return next((name for test, name in kinds if test(mode)), "special file")
 
 
@@ -128,8 +147,24 @@ def parse_model_file(data, path):
         tensors = _st_load(data)
     except Exception as exc:  # a corrupted body: say so, do not leak the parser's traceback
         raise ValueError(f"{path}: corrupted nnlib model file ({type(exc).__name__}: {exc})") from None
-    weights = [tensors[k] for k in sorted(tensors)]
-    return config, weights
+    return config, [tensors[name] for name in tensor_order(tensors, path)]
+
+
+def tensor_name(i):
+    """The name of weight array ``i`` in the file: its index, at least 3 digits (``"007"``, ``"1234"``)."""
+    return f"{i:03d}"
+
+
+def tensor_order(names, path):
+    """The array names in weight order, ``tensor_name(0), tensor_name(1), ...``; anything else is refused.
+
+    Sorted by number, not as strings: past 999 arrays ``"1000"`` sorts before ``"101"`` as a string.
+    """
+    expected = [tensor_name(i) for i in range(len(names))]
+    if sorted(names) != sorted(expected):
+        raise ValueError(f"{path}: corrupted nnlib model file (expected arrays named {expected[:3]}... up to "
+                         f"{len(names)} arrays, got {sorted(names)[:5]!r:.200})")
+    return expected
 
 
 def _check_tensor_entries(header, body_size, path):
@@ -165,7 +200,7 @@ def _read_header(data, path):
         header = json.loads(data[8 : 8 + size])
     except RecursionError:
         raise ValueError(f"{path}: not an nnlib model file, or corrupted (its header is nested too deeply)") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except ValueError:  # not JSON, not UTF-8, or an integer beyond Python's digit limit
         raise ValueError(f"{path}: not an nnlib model file, or corrupted (its header is not JSON)") from None
     if not isinstance(header, dict):
         raise ValueError(f"{path}: not an nnlib model file (its header is not a JSON object)")

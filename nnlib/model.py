@@ -49,8 +49,8 @@ class NonFiniteLossError(FloatingPointError):
     Attributes
     ----------
     epoch : int
-        The epoch (counted from 0) whose loss was not finite; the model keeps the weights it had
-        before that epoch.
+        The epoch (counted from 0) whose loss was not finite; the model keeps the weights (and the
+        optimizer its momentum or moments) it had before that epoch.
     loss : float
     history : History
         The metrics of the epochs before it.
@@ -144,7 +144,7 @@ class Sequential:
                 f"got {sorted(options)}"
             )
         if "betas" in options:
-            options["betas"] = _check_betas(options["betas"])
+            options["betas"] = v.check_betas(options["betas"])
         if "eps" in options:
             options["eps"] = v.check_positive_float(options["eps"], "eps")
         last = self.layers[-1].activation
@@ -245,7 +245,7 @@ class Sequential:
         history = History()
         bar = _progress(epochs, f"fit ({self.backend})", verbose)
         # A copy of the weights, renewed after each finite epoch (not per step): what a diverged epoch falls back to.
-        finite_weights = engine.snapshot(self.net)
+        finite_weights = (engine.snapshot(self.net), _copy_state(optimizer.state_dict()))
         for epoch in bar:
             order = engine.asarray(self._rng.permutation(n), None, self.device) if shuffle else None
             classes = labels if order is None or labels is None else engine.take(labels, order)
@@ -274,12 +274,15 @@ class Sequential:
                 callback(epoch, logs)
         return history
 
-    def _check_finite_epoch(self, epoch, loss, finite_weights, history, bar):
-        """A snapshot of the weights after a finite epoch; after a NaN/inf one, restore ``finite_weights`` and raise."""
+    def _check_finite_epoch(self, epoch, loss, finite, history, bar):
+        """A snapshot of the weights and the optimizer's state after a finite epoch; after a NaN/inf one,
+        restore the snapshot ``finite`` (weights, and momentum or Adam's moments) and raise."""
         weights = self._engine.snapshot(self.net)
         if np.isfinite(loss) and self._engine.all_finite(weights):
-            return weights
-        self._engine.restore(self.net, finite_weights)
+            return weights, _copy_state(self.optimizer.state_dict())
+        self._engine.restore(self.net, finite[0])
+        # the moments hold the NaN too: without them restored, the next fit would diverge at its first step
+        self.optimizer.load_state_dict(finite[1])
         bar.close()
         lr = self._compile_config["learning_rate"]
         raise NonFiniteLossError(
@@ -295,6 +298,10 @@ class Sequential:
         x = self._engine.asarray(v.check_features(X, self.n_features, self.dtype), self.dtype, self.device)
         with self._engine.no_grad():
             out = self._raw_output(x)
+            # inputs too large for the network (1e308) overflow to inf/NaN logits, which softmax would turn
+            # into a confident or NaN "probability": refused, naming the rows
+            if not self._engine.all_finite(out):
+                v.check_finite_outputs(self._engine.to_numpy(out), "X")
             if self._compile_config is not None and self._output is not None:
                 out = self._output.value(out)
         return self._engine.to_numpy(out)
@@ -397,7 +404,16 @@ def load_model(path, backend="numpy", device="auto", dtype=None):
     The file holds only arrays and JSON, so loading it cannot run code. A damaged, foreign or
     inconsistent file raises ``ValueError``.
     """
+    check_device(backend, device)  # the arguments' errors first, never blamed on the file
+    if dtype is not None:
+        names.dtype_name(dtype)
     return _model_from_file(load_model_file(path), path, backend, device, dtype)
+
+
+def check_device(backend, device):
+    """Raise a ``ValueError`` naming ``backend`` or ``device`` unless this machine can run that backend there."""
+    v.check_choice(backend, BACKENDS, "backend")
+    importlib.import_module(f"nnlib.{backend}_nn.engine").resolve_device(device)
 
 
 def _model_from_file(contents, path, backend="numpy", device="auto", dtype=None):
@@ -408,6 +424,17 @@ def _model_from_file(contents, path, backend="numpy", device="auto", dtype=None)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: the model file does not describe a valid nnlib model ({type(exc).__name__}: {exc})") from None
     return model
+
+
+def _copy_state(state):
+    """A copy of an optimizer's ``state_dict()`` (nested dicts and lists of arrays or tensors)."""
+    if isinstance(state, dict):
+        return {key: _copy_state(value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_copy_state(value) for value in state)
+    if hasattr(state, "clone"):
+        return state.clone()
+    return state.copy() if isinstance(state, np.ndarray) else state
 
 
 def _check_layers(layers):
@@ -434,17 +461,6 @@ def _check_weight_shapes(layers, weights):
     for i, (w, shape) in enumerate(zip(weights, expected)):
         if np.shape(w) != shape:
             raise ValueError(f"weights[{i}]: expected shape {shape}, got {np.shape(w)}")
-
-
-def _check_betas(betas):
-    """Adam's ``(beta1, beta2)``, each in [0, 1), as a tuple of floats (a JSON list comes back as one too)."""
-    try:
-        pair = tuple(float(b) for b in betas)
-    except (TypeError, ValueError):
-        pair = ()
-    if len(pair) != 2 or not all(0 <= b < 1 for b in pair):
-        raise ValueError(f"betas: expected two numbers in [0, 1) such as (0.9, 0.999), got {betas!r}")
-    return pair
 
 
 class _Silent:

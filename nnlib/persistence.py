@@ -16,8 +16,12 @@ A saved pipeline is one folder::
 
 Every file is written atomically (a temporary file, then one ``os.replace``). The data files are named
 after their content, and ``manifest.json`` is written last, so replacing it is the one step that
-switches from the old saved pipeline to the new one: a reader sees either, never a mix. A save holds an
-exclusive lock on the folder (``flock``) from its first file to the removal of the files the new
+switches from the old saved pipeline to the new one: a reader sees either, never a mix. A load reads
+only the files the manifest names, so a save killed at any step (even ``kill -9``) leaves the old or
+the new pipeline loadable; the next load removes its temporary files, the next save those and its
+unused data files. A save writes only to a new or empty folder or one holding an nnlib manifest.
+
+A save holds an exclusive lock on the folder (``flock``) from its first file to the removal of the files the new
 manifest no longer names, and a load holds a shared one, so two saves at once, or a save during a load,
 never remove each other's files.
 
@@ -37,6 +41,7 @@ import json
 import math
 import os
 import re
+import stat
 import zipfile
 
 import numpy as np
@@ -46,9 +51,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from . import _validation as v
-from . import fileformat, names
+from . import fileformat
+from ._pipeline_checks import (DATA_FILE, DATA_FILES, check_manifest, check_network_fits_params,
+                               check_preprocessing_sizes)
 from .fileformat import read_regular_file, write_atomic
-from .model import BACKENDS, History, _model_from_file
+from .model import BACKENDS, History, _model_from_file, check_device
 from .sklearn import NNClassifier
 
 try:
@@ -67,15 +74,17 @@ MAX_PREPROCESSING_BYTES = 64 << 20
 #: The preprocessing file is a zip: the sizes its entries declare once unpacked, summed.
 MAX_PREPROCESSING_UNPACKED_BYTES = 256 << 20
 MAX_PREPROCESSING_ENTRIES = 10_000
+#: The most columns any step of the preprocessing may take in or put out (``n_features_in_``, the
+#: columns a ``PolynomialFeatures`` builds...): checked before scikit-learn builds anything of that size.
+MAX_PREPROCESSING_FEATURES = 100_000
 
 #: Types that skops does not trust by default but a fitted ColumnTransformer with imputers, encoders and
 #: scalers contains. Anything else found in a preprocessing file is refused unless the caller trusts it
 #: by name (``load_pipeline(..., trusted=["module.Type"])``), never wholesale.
 TRUSTED_TYPES = ("numpy.dtype",)
 
-_DATA_FILE = re.compile(r"^(network-[0-9a-f]{16}\.safetensors|preprocessing-[0-9a-f]{16}\.skops)$")
-_DATA_FILES = {"network": ("network-", ".safetensors"), "preprocessing": ("preprocessing-", ".skops")}
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: What ``fileformat.write_atomic`` names its temporary files (``tempfile.mkstemp``: 8 random characters).
+_TEMPORARY_FILE = re.compile(r"^\.nnlib-[A-Za-z0-9_]{8}\.tmp$")
 
 
 # ------------------------------------------------------------------------------------------ save
@@ -85,7 +94,8 @@ def save_pipeline(path, pipeline, trusted=()):
     Parameters
     ----------
     path : str or os.PathLike
-        A folder; created if missing. Saving again replaces the previous pipeline in it.
+        A folder; created if missing. It must be new, empty, or a folder ``save_pipeline`` wrote
+        before (then the new pipeline replaces the previous one); any other folder is refused untouched.
     pipeline : NNClassifier or sklearn.pipeline.Pipeline
         Fitted. The steps before the classifier are the preprocessing.
     trusted : sequence of str
@@ -95,31 +105,46 @@ def save_pipeline(path, pipeline, trusted=()):
     -------
     str
         The folder written.
+
+    Raises
+    ------
+    ValueError
+        Whatever :func:`load_pipeline` would refuse in the saved folder (checked by the same functions
+        on the bytes about to be written, before the folder is touched), or ``path`` is a folder that
+        is not an nnlib pipeline.
     """
+    trusted = _check_trusted_names(trusted)
     preprocessing, step, clf = _split(pipeline)
     check_is_fitted(clf)
-    _check_parts_fit(preprocessing, clf, clf.model_)
     # Everything is checked and serialised before the folder is touched: a refused save changes nothing.
     weights = clf.model_.get_weights()
     v.check_finite_weights(weights, "pipeline")
-    record = {"step": step, **_classifier_record(clf)}
-    prep_bytes = None
+    files = {"network": fileformat.model_file_bytes(clf.model_.get_config(), weights), "preprocessing": None}
     if preprocessing is not None:
-        prep_bytes = skops.io.dumps(preprocessing)
-        _check_trusted(skops.io.get_untrusted_types(data=prep_bytes), trusted, "preprocessing")
-    network_bytes = fileformat.model_file_bytes(clf.model_.get_config(), weights)
+        files["preprocessing"] = skops.io.dumps(preprocessing)
+    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "nnlib_version": __version__,
+                "classifier": {"step": step, **_classifier_record(clf)},
+                **{key: None if data is None else _file_entry(key, data) for key, data in files.items()}}
+    manifest["manifest_sha256"] = manifest_checksum(manifest)
+    try:  # exactly what load_pipeline checks, on exactly these bytes (on the CPU: the device is not saved)
+        _pipeline_from(manifest, files["network"], files["preprocessing"], "<the pipeline being saved>",
+                       trusted, backend=None, device="cpu")
+    except ValueError as exc:
+        raise ValueError(f"pipeline: not saved, since load_pipeline would refuse it ({exc})") from None
     path = os.fspath(path)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise ValueError(f"path: expected a folder (new or written by save_pipeline), got {path!r}, which is a file")
     os.makedirs(path, exist_ok=True)
 
     with _locked(path, exclusive=True):
+        _check_pipeline_folder(path)
+        _remove_temporary_files(path)  # left by a save that was killed; no other save runs now
         written = []  # data files this save created: removed again if it fails before the switch
         try:
-            manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "nnlib_version": __version__,
-                        "classifier": record, "preprocessing": None}
-            if prep_bytes is not None:
-                manifest["preprocessing"] = _write_data_file(path, "preprocessing", prep_bytes, written)
-            manifest["network"] = _write_data_file(path, "network", network_bytes, written)
-            manifest["manifest_sha256"] = manifest_checksum(manifest)
+            for key, data in files.items():
+                if data is not None:
+                    _write_data_file(path, manifest[key]["file"], data, written)
+            # the one step that switches from the previous pipeline to this one
             write_atomic(os.path.join(path, MANIFEST), json.dumps(manifest, indent=2).encode())
         except BaseException:
             for name in written:
@@ -149,6 +174,18 @@ def _locked(folder, exclusive):
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _check_trusted_names(trusted):
+    """``trusted`` as a tuple of type names; a lone string would otherwise be read as one name per character."""
+    if isinstance(trusted, (str, bytes)) or not isinstance(trusted, (list, tuple, set, frozenset)) or not all(
+        isinstance(name, str) for name in trusted
+    ):
+        raise TypeError(
+            f"trusted: expected a list of type names such as ['sklearn.preprocessing.StandardScaler'], "
+            f"got {type(trusted).__name__} {trusted!r:.100}"
+        )
+    return tuple(trusted)
 
 
 def _split(pipeline):
@@ -181,20 +218,58 @@ def _classifier_record(clf):
     return record
 
 
-def _write_data_file(folder, key, data, written):
+def _file_entry(key, data):
     digest = hashlib.sha256(data).hexdigest()
-    prefix, suffix = _DATA_FILES[key]
-    name = f"{prefix}{digest[:16]}{suffix}"
+    prefix, suffix = DATA_FILES[key]
+    return {"file": f"{prefix}{digest[:16]}{suffix}", "sha256": digest}
+
+
+def _write_data_file(folder, name, data, written):
     if not os.path.lexists(os.path.join(folder, name)):
         written.append(name)
     write_atomic(os.path.join(folder, name), data)
-    return {"file": name, "sha256": digest}
+
+
+def _check_pipeline_folder(path):
+    """Refuse a folder that is not (or not yet) an nnlib pipeline: nothing in it is overwritten or removed.
+
+    Accepted: a folder whose ``manifest.json`` has format ``nnlib.pipeline`` (any other files in it stay),
+    or one without a manifest holding only nnlib's own files (empty, or a first save that was killed).
+    """
+    entries = os.listdir(path)
+    if MANIFEST in entries:
+        try:
+            manifest = json.loads(read_regular_file(os.path.join(path, MANIFEST), MAX_MANIFEST_BYTES, "a manifest",
+                                                    follow_symlinks=False))
+        except (OSError, ValueError, RecursionError):
+            manifest = None
+        if not (isinstance(manifest, dict) and manifest.get("format") == FORMAT):
+            raise ValueError(
+                f"{path}: holds a {MANIFEST} that is not an nnlib pipeline's; save_pipeline writes only to a new or "
+                "empty folder or one it wrote before (nothing was changed: choose another folder)"
+            )
+        return
+    foreign = sorted(name for name in entries if not (DATA_FILE.match(name) or _TEMPORARY_FILE.match(name)))
+    if foreign:
+        raise ValueError(
+            f"{path}: not an nnlib pipeline folder (no {MANIFEST}; it holds {foreign[:3]}); save_pipeline writes "
+            "only to a new or empty folder or one it wrote before (nothing was changed: choose another folder)"
+        )
+
+
+def _remove_temporary_files(path):
+    """Remove the temporary files of killed saves (``.nnlib-*.tmp``), only under the folder's lock."""
+    for name in os.listdir(path):
+        file = os.path.join(path, name)
+        with contextlib.suppress(FileNotFoundError):  # gone already: nothing to do
+            if _TEMPORARY_FILE.match(name) and stat.S_ISREG(os.lstat(file).st_mode):
+                os.remove(file)
 
 
 def _remove_stale_files(folder, manifest):
     keep = {manifest["network"]["file"]} | ({manifest["preprocessing"]["file"]} if manifest["preprocessing"] else set())
     for name in os.listdir(folder):
-        if _DATA_FILE.match(name) and name not in keep:
+        if DATA_FILE.match(name) and name not in keep:
             os.remove(os.path.join(folder, name))
 
 
@@ -223,32 +298,36 @@ def load_pipeline(path, backend=None, device="auto", trusted=()):
     ValueError
         A file is missing from the manifest, corrupted, truncated or changed since saving, contains
         types that are not trusted, or the parts do not fit together (e.g. the network expects a
-        different number of features than the preprocessing produces).
+        different number of features than the preprocessing produces); or ``backend``/``device``
+        cannot be used here (an error naming the argument, not the file).
     """
+    trusted = _check_trusted_names(trusted)
     path = os.fspath(path)
-    if not os.path.isdir(path):
-        raise FileNotFoundError(f"path: expected a folder written by save_pipeline, got {path!r} (no such folder)")
     if backend is not None:
         v.check_choice(backend, BACKENDS, "backend")
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"path: expected a folder written by save_pipeline, got {path!r} (no such folder)")
     with _locked(path, exclusive=False):  # no save may remove a file between reading the manifest and it
         manifest = _read_manifest(path)
-        record = _check_manifest(manifest, os.path.join(path, MANIFEST))
-        network_file = os.path.join(path, manifest["network"]["file"])
+        check_manifest(manifest, os.path.join(path, MANIFEST))  # its file entries, before any file is opened
         network_bytes = _read_verified(path, manifest["network"], MAX_NETWORK_BYTES, "MAX_NETWORK_BYTES")
-        prep_entry, prep_bytes = manifest["preprocessing"], None
-        if prep_entry is None:
-            stray = sorted(name for name in os.listdir(path) if name.startswith("preprocessing-") and _DATA_FILE.match(name))
-            if stray:
-                raise ValueError(
-                    f"{path}: {MANIFEST} says the pipeline has no preprocessing, but the folder holds {stray[0]}; "
-                    "the folder mixes two saves (save the pipeline again)"
-                )
-        else:
-            prep_bytes = _read_verified(path, prep_entry, MAX_PREPROCESSING_BYTES, "MAX_PREPROCESSING_BYTES")
+        prep_bytes = None
+        if manifest["preprocessing"] is not None:
+            prep_bytes = _read_verified(path, manifest["preprocessing"], MAX_PREPROCESSING_BYTES, "MAX_PREPROCESSING_BYTES")
+        if fcntl is not None:  # no save runs while this shared lock is held: temporary files are a killed save's
+            with contextlib.suppress(OSError):  # a read-only folder still loads
+                _remove_temporary_files(path)
+    return _pipeline_from(manifest, network_bytes, prep_bytes, path, trusted, backend, device)
 
+
+def _pipeline_from(manifest, network_bytes, prep_bytes, folder, trusted, backend, device):
+    """The pipeline a manifest and its files describe, every part checked: what load returns, and save checks."""
+    record = check_manifest(manifest, os.path.join(folder, MANIFEST))
     params = dict(record["params"], hidden_layer_sizes=tuple(record["params"]["hidden_layer_sizes"]))
     if backend is not None:
         params["backend"] = backend
+    check_device(params["backend"], device)  # an error about the argument, before any file is blamed
+    network_file = os.path.join(folder, manifest["network"]["file"])
     clf = NNClassifier(**params)
     clf.classes_ = record["classes"]
     clf.n_features_in_ = record["n_features_in"]
@@ -257,11 +336,11 @@ def load_pipeline(path, backend=None, device="auto", trusted=()):
     clf.history_ = History({key: list(values) for key, values in record["history"].items()})
     clf.model_ = _model_from_file(fileformat.parse_model_file(network_bytes, network_file), network_file,
                                   backend=clf.backend, device=device)
-    _check_network_fits_params(clf.model_, record["params"], network_file)
+    check_network_fits_params(clf.model_, record["params"], network_file)
     preprocessing = None
     if prep_bytes is not None:
-        preprocessing = _load_preprocessing(prep_bytes, os.path.join(path, prep_entry["file"]), trusted)
-    _check_parts_fit(preprocessing, clf, clf.model_, where=path)
+        preprocessing = _load_preprocessing(prep_bytes, os.path.join(folder, manifest["preprocessing"]["file"]), trusted)
+    _check_parts_fit(preprocessing, clf, clf.model_, where=folder)
     if record["step"] is None:
         return clf
     steps = [] if preprocessing is None else list(preprocessing.steps)
@@ -278,7 +357,7 @@ def _read_manifest(path):
         manifest = json.loads(data)
     except RecursionError:
         raise ValueError(f"{file}: corrupted or truncated (nested too deeply)") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer beyond Python's digit limit
         raise ValueError(f"{file}: corrupted or truncated ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(f"{file}: not a saved nnlib pipeline (expected format {FORMAT!r})")
@@ -293,151 +372,6 @@ def _read_manifest(path):
     if manifest.get("manifest_sha256") != checksum:
         raise ValueError(f"{file}: changed or damaged since it was saved (its content does not match its manifest_sha256)")
     return manifest
-
-
-# ------------------------------------------------------------------- the manifest's fields
-_MANIFEST_KEYS = {"format", "format_version", "nnlib_version", "classifier", "preprocessing", "network", "manifest_sha256"}
-_CLASSIFIER_KEYS = {"step", "params", "classes", "classes_dtype", "n_features_in", "history"}
-_HISTORY_KEY = re.compile(r"^(val_)?(loss|accuracy)$")
-
-
-def _check_manifest(manifest, file):
-    """The classifier's record with ``classes`` as an array; every field checked, else a ``ValueError``."""
-    def fail(field, message):
-        raise ValueError(f"{file}: {field}: {message}")
-
-    unexpected = sorted(set(manifest) - _MANIFEST_KEYS)
-    if unexpected or _MANIFEST_KEYS - set(manifest):
-        shown = f"unexpected keys {unexpected}" if unexpected else f"missing keys {sorted(_MANIFEST_KEYS - set(manifest))}"
-        raise ValueError(f"{file}: {shown}; expected exactly {sorted(_MANIFEST_KEYS)}")
-    if not isinstance(manifest["nnlib_version"], str):
-        fail("nnlib_version", f"expected a string, got {manifest['nnlib_version']!r}")
-    _check_file_entry(manifest["network"], "network", fail)
-    if manifest["preprocessing"] is not None:
-        _check_file_entry(manifest["preprocessing"], "preprocessing", fail)
-    record = manifest["classifier"]
-    if not isinstance(record, dict):
-        fail("classifier", f"expected an object, got {type(record).__name__}")
-    keys = set(record)
-    if not _CLASSIFIER_KEYS <= keys <= _CLASSIFIER_KEYS | {"feature_names_in"}:
-        fail("classifier", f"expected the keys {sorted(_CLASSIFIER_KEYS)} (and optionally 'feature_names_in'), got {sorted(keys)}")
-    record = dict(record)
-    step = record["step"]
-    if step is None and manifest["preprocessing"] is not None:
-        fail("classifier.step", "expected the classifier's step name (a pipeline with preprocessing), got None")
-    if step is not None and not (isinstance(step, str) and step):
-        fail("classifier.step", f"expected a step name or null, got {step!r}")
-    _check_params(record["params"], fail)
-    record["classes"] = _check_classes(record["classes"], record["classes_dtype"], fail)
-    n = record["n_features_in"]
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        fail("classifier.n_features_in", f"expected a positive integer, got {type(n).__name__} {n!r}")
-    if "feature_names_in" in record:
-        names_in = record["feature_names_in"]
-        if not (isinstance(names_in, list) and len(names_in) == n and all(isinstance(x, str) for x in names_in)):
-            fail("classifier.feature_names_in", f"expected a list of {n} column names, got {names_in!r:.200}")
-    _check_history(record["history"], record["params"]["epochs"], fail)
-    return record
-
-
-def _check_file_entry(entry, key, fail):
-    if not (isinstance(entry, dict) and set(entry) == {"file", "sha256"}):
-        fail(key, f'expected an object {{"file": ..., "sha256": ...}}, got {entry!r:.200}')
-    name, digest = entry["file"], entry["sha256"]
-    prefix, suffix = _DATA_FILES[key]
-    if not (isinstance(name, str) and _DATA_FILE.match(name) and name.startswith(prefix) and name.endswith(suffix)):
-        fail(key, f"expected a file named {prefix}<16 hex digits>{suffix} in the folder, got {name!r:.200}")
-    if not (isinstance(digest, str) and _SHA256.match(digest)):
-        fail(key, f"expected sha256 as 64 lowercase hex digits, got {digest!r:.200}")
-    if name != f"{prefix}{digest[:16]}{suffix}":
-        fail(key, f"file {name!r} is not named after its sha256 {digest[:16]}...")
-
-
-def _check_params(params, fail):
-    expected = set(NNClassifier().get_params())
-    if not isinstance(params, dict):
-        fail("classifier.params", f"expected an object, got {type(params).__name__}")
-    if set(params) != expected:
-        extra, missing = sorted(set(params) - expected), sorted(expected - set(params))
-        fail("classifier.params", f"expected the keys {sorted(expected)}, got extra {extra}, missing {missing}")
-    try:
-        v.check_choice(params["backend"], BACKENDS, "backend")
-        names.dtype_name(params["dtype"])
-        names.activation_name(params["activation"])
-        names.optimizer_name(params["optimizer"])
-        v.check_positive_float(params["learning_rate"], "learning_rate")
-        for key in ("epochs", "batch_size", "accumulation_steps"):
-            v.check_positive_int(params[key], key)
-        v.check_seed(params["random_state"], "random_state")
-        sizes = params["hidden_layer_sizes"]
-        if not isinstance(sizes, list):
-            raise TypeError(f"hidden_layer_sizes: expected a list of positive integers, got {sizes!r:.200}")
-        for i, size in enumerate(sizes):
-            v.check_positive_int(size, f"hidden_layer_sizes[{i}]")
-        if not isinstance(params["device"], str):
-            raise TypeError(f"device: expected a string, got {params['device']!r}")
-        if isinstance(params["verbose"], bool) or not isinstance(params["verbose"], int):
-            raise TypeError(f"verbose: expected an integer, got {params['verbose']!r}")
-    except (TypeError, ValueError) as exc:
-        fail("classifier.params", str(exc))
-
-
-def _check_classes(classes, dtype_str, fail):
-    """The class labels as the array ``fit`` stored: distinct, sorted, of one type their dtype can hold."""
-    if not isinstance(classes, list) or len(classes) < 2:
-        fail("classifier.classes", f"expected a list of at least 2 labels, got {type(classes).__name__} {classes!r:.200}")
-    kinds = {type(c) for c in classes}
-    if len(kinds) != 1 or not kinds <= {str, int, float, bool}:
-        fail("classifier.classes", f"expected labels of one type (all strings, all integers...), got {classes!r:.200}")
-    if kinds == {float} and not all(math.isfinite(c) for c in classes):
-        fail("classifier.classes", f"expected finite numbers, got {classes!r:.200}")
-    if any(a >= b for a, b in zip(classes, classes[1:])):
-        fail("classifier.classes", f"expected distinct labels in sorted order (as fit stores them), got {classes!r:.200}")
-    try:
-        dtype = np.dtype(dtype_str) if isinstance(dtype_str, str) else None
-    except Exception:  # noqa: BLE001 - numpy's dtype parser raises several kinds of error
-        dtype = None
-    longest = max((len(c) for c in classes), default=0) if kinds == {str} else 0
-    # kinds that can hold such labels, with an itemsize no larger than needed: a forged '<U1000000000' would
-    # otherwise allocate gigabytes
-    allowed = {str: "OU", int: "iuO", float: "fO", bool: "bO"}[kinds.pop()]
-    if dtype is None or dtype.kind not in allowed or (dtype.kind == "U" and dtype.itemsize // 4 > max(longest, 1024)):
-        fail("classifier.classes_dtype", f"expected a dtype of kind {list(allowed)} for these labels, got {dtype_str!r:.100}")
-    try:
-        array = np.array(classes, dtype=dtype)
-    except (OverflowError, ValueError, TypeError):
-        array = None
-    if array is None or array.tolist() != classes:
-        fail("classifier.classes_dtype", f"{dtype_str!r} cannot hold the classes {classes!r:.200}")
-    return array
-
-
-def _check_history(history, epochs, fail):
-    if not isinstance(history, dict):
-        fail("classifier.history", f"expected an object of per-epoch lists, got {type(history).__name__}")
-    lengths = set()
-    for key, values in history.items():
-        if not _HISTORY_KEY.match(key):
-            fail("classifier.history", f"expected keys such as 'loss' and 'accuracy', got {key!r:.100}")
-        if not (isinstance(values, list) and all(type(x) in (int, float) and math.isfinite(x) for x in values)):
-            fail(f"classifier.history[{key!r}]", f"expected a list of finite numbers, got {type(values).__name__} {values!r:.200}")
-        lengths.add(len(values))
-    if len(lengths) > 1 or any(n > epochs for n in lengths):
-        fail("classifier.history", f"expected lists of one length, at most epochs={epochs}, got lengths {sorted(lengths)}")
-
-
-def _check_network_fits_params(network, params, file):
-    """The network file must be the network these settings build: the same layers and activations."""
-    sizes = [network.n_features] + [layer.out_features for layer in network.layers]
-    hidden = {layer.activation for layer in network.layers[:-1]}
-    expected_activation = names.activation_name(params["activation"])
-    if (sizes[1:-1] != list(params["hidden_layer_sizes"]) or hidden - {expected_activation}
-            or network.layers[-1].activation != "softmax" or network.loss != "cross_entropy"):
-        raise ValueError(
-            f"{file}: classifier.params.hidden_layer_sizes {params['hidden_layer_sizes']} and activation "
-            f"{params['activation']!r} do not match the network file's layers {sizes} (hidden activation "
-            f"{'/'.join(sorted(hidden)) or 'none'!r}, output {network.layers[-1].activation!r}, loss {network.loss!r})"
-        )
 
 
 # ------------------------------------------------------------------------------ data files
@@ -458,18 +392,7 @@ def _read_verified(folder, entry, limit, limit_name):
 
 def _load_preprocessing(data, file, trusted):
     """The fitted preprocessing ``Pipeline`` from a skops file, after checking how large it unpacks."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
-    unpacked = sum(info.file_size for info in entries)
-    if len(entries) > MAX_PREPROCESSING_ENTRIES or unpacked > MAX_PREPROCESSING_UNPACKED_BYTES:
-        raise ValueError(
-            f"{file}: unpacks to {unpacked} bytes, more than the limit of {MAX_PREPROCESSING_UNPACKED_BYTES} bytes "
-            f"(nnlib.persistence.MAX_PREPROCESSING_UNPACKED_BYTES), or holds more than {MAX_PREPROCESSING_ENTRIES} "
-            f"entries ({len(entries)})"
-        )
+    data = _unpack_bounded(data, file)
     try:
         untrusted = skops.io.get_untrusted_types(data=data)
     except Exception as exc:  # a damaged zip or schema: never show the parser's traceback
@@ -480,13 +403,78 @@ def _load_preprocessing(data, file, trusted):
     except Exception as exc:
         raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
     if type(preprocessing) is not Pipeline or not all(
-        isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], str) and hasattr(step[1], "transform")
+        isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], str)
+        and (step[1] is None or step[1] == "passthrough" or hasattr(step[1], "transform"))
         for step in preprocessing.steps
     ):
         raise ValueError(
             f"{file}: expected a scikit-learn Pipeline of the preprocessing steps, got {type(preprocessing).__name__}"
         )
+    check_preprocessing_sizes(preprocessing, file, MAX_PREPROCESSING_FEATURES)
     return preprocessing
+
+
+def _unpack_bounded(data, file):
+    """The zip ``data`` unpacked and packed again uncompressed, reading at most the unpacked-size limit.
+
+    The sizes a zip's directory declares can lie: an entry may inflate to far more than it declares
+    (the CRC fails only at its end). So each entry is read in chunks, counting the bytes really
+    produced, and reading stops at the limit. skops then reads the stored copy, which holds exactly
+    the bytes counted.
+    """
+    limit = MAX_PREPROCESSING_UNPACKED_BYTES
+    too_large = (f"{file}: unpacks to more than the limit of {limit} bytes "
+                 "(nnlib.persistence.MAX_PREPROCESSING_UNPACKED_BYTES)")
+    out = io.BytesIO()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+            entries = archive.infolist()
+            if len(entries) > MAX_PREPROCESSING_ENTRIES:
+                raise ValueError(f"{file}: holds {len(entries)} entries, more than the limit of "
+                                 f"{MAX_PREPROCESSING_ENTRIES} (nnlib.persistence.MAX_PREPROCESSING_ENTRIES)")
+            declared = sum(info.file_size for info in entries)
+            if declared > limit:
+                raise ValueError(f"{file}: unpacks to {declared} bytes, more than the limit of {limit} bytes "
+                                 "(nnlib.persistence.MAX_PREPROCESSING_UNPACKED_BYTES)")
+            total = 0
+            for info in entries:
+                chunks = []
+                with archive.open(info) as entry:
+                    while chunk := entry.read(min(1 << 20, limit - total + 1)):
+                        total += len(chunk)
+                        if total > limit:
+                            raise ValueError(too_large)
+                        chunks.append(chunk)
+                content = b"".join(chunks)
+                if info.filename.endswith(".npy"):
+                    _check_npy_size(content, f"{file}: {info.filename}")
+                copy.writestr(info.filename, content)
+    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, RuntimeError) as exc:
+        raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
+    except ValueError as exc:
+        if str(exc).startswith(file):
+            raise
+        raise ValueError(f"{file}: corrupted preprocessing file ({type(exc).__name__}: {exc})") from None
+    return out.getvalue()
+
+
+def _check_npy_size(data, where):
+    """An array entry (NumPy's ``.npy``) must hold the bytes its header declares.
+
+    ``np.load`` allocates the declared shape before reading the data: a 100-byte entry declaring
+    ``10**12`` numbers would ask for 8 TB.
+    """
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(buffer)
+    except (ValueError, TypeError, SyntaxError, OverflowError) as exc:
+        raise ValueError(f"{where}: not a readable array ({exc})") from None
+    declared = math.prod(shape) * dtype.itemsize
+    if declared != len(data) - buffer.tell():
+        raise ValueError(f"{where}: declares an array of shape {shape!r:.100} ({declared} bytes), but holds "
+                         f"{len(data) - buffer.tell()} bytes")
 
 
 def _check_trusted(untrusted, extra, where):

@@ -25,6 +25,8 @@ from tqdm.auto import tqdm
 from .model import Dense, Sequential
 
 _FLOATS = [np.float64, np.float32]
+#: What ``fit`` sets: all of them describe one fitted network, so they change together or not at all.
+_FITTED = ("n_features_in_", "feature_names_in_", "classes_", "model_", "history_")
 
 
 class NNClassifier(ClassifierMixin, BaseEstimator):
@@ -95,19 +97,28 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         after every epoch (a live plot, a progress bar). In a ``Pipeline`` pass them as
         ``pipeline.fit(X, y, <step name>__callbacks=[...])``.
         """
-        X, y = validate_data(self, X, y, dtype=_FLOATS)
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                f"y: expected labels of at least 2 classes, got only 1 class ({encoder.classes_[0]!r}); "
-                "a classifier has nothing to learn from one class"
+        # validate_data records n_features_in_ and feature_names_in_ on self at once: a fit that fails
+        # later puts the previous ones back, so a refit either replaces everything or changes nothing
+        previous = {name: vars(self)[name] for name in _FITTED if name in vars(self)}
+        try:
+            X, y = validate_data(self, X, y, dtype=_FLOATS)
+            check_classification_targets(y)
+            encoder = LabelEncoder().fit(y)
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"y: expected labels of at least 2 classes, got only 1 class ({encoder.classes_[0]!r}); "
+                    "a classifier has nothing to learn from one class"
+                )
+            model = self._build_network(X.shape[1], len(encoder.classes_))
+            history = model.fit(
+                X, encoder.transform(y), epochs=self.epochs, batch_size=self.batch_size,
+                accumulation_steps=self.accumulation_steps, shuffle=True, verbose=self.verbose, callbacks=callbacks,
             )
-        model = self._build_network(X.shape[1], len(encoder.classes_))
-        history = model.fit(
-            X, encoder.transform(y), epochs=self.epochs, batch_size=self.batch_size,
-            accumulation_steps=self.accumulation_steps, shuffle=True, verbose=self.verbose, callbacks=callbacks,
-        )
+        except BaseException:
+            for name in _FITTED:
+                vars(self).pop(name, None)
+            vars(self).update(previous)
+            raise
         # set only once training succeeded: a failed fit leaves no half-fitted model behind
         self.classes_, self.model_, self.history_ = encoder.classes_, model, history
         return self

@@ -381,8 +381,6 @@ def _set(path, value):
     (_set(["classifier", "classes_dtype"], "<U1000000000"), r"classifier.classes_dtype: expected a dtype of kind"),
     (lambda m: m["classifier"].update(classes=[1, 2, 10**30], classes_dtype="<i8"),
      r"classifier.classes_dtype: '<i8' cannot hold the classes \[1, 2, 1000000000000000000000000000000\]"),
-    (_set(["preprocessing"], None),
-     r"manifest.json says the pipeline has no preprocessing, but the folder holds preprocessing-[0-9a-f]{16}.skops"),
     (_set(["classifier", "step"], None), r"classifier.step: expected the classifier's step name \(a pipeline with "
                                          r"preprocessing\), got None"),
     (_set(["classifier", "history"], [1, 2]), r"classifier.history: expected an object of per-epoch lists, got list"),

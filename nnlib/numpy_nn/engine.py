@@ -11,7 +11,7 @@ NAME = "numpy"
 
 
 def resolve_device(device):
-    if device not in ("auto", "cpu", None):
+    if not (device is None or isinstance(device, str)) or device not in ("auto", "cpu", None):
         raise ValueError(f"device: the numpy backend runs on the CPU only, expected 'auto' or 'cpu', got {device!r}")
     return "cpu"
 

@@ -10,7 +10,7 @@ Each subclass writes the formulas in ``_value`` and ``_gradient``; ``value``, ``
 """
 import numpy as np
 
-from .._validation import check_class_indices, check_same_shape
+from .._validation import check_binary_cross_entropy, check_class_indices, check_positive_float, check_same_shape
 from .activations import log_softmax, softmax, stable_sigmoid
 
 
@@ -93,7 +93,7 @@ class HuberLoss(Loss):
     name = "huber"
 
     def __init__(self, delta=1.0):
-        self.delta = float(delta)
+        self.delta = check_positive_float(delta, "delta")  # delta <= 0 gives a negative "loss"; PyTorch refuses it too
 
     def _value(self, prediction, target):
         d = np.abs(prediction - target)
@@ -115,6 +115,10 @@ class BCELoss(Loss):
     """
 
     name = "binary_cross_entropy"
+
+    def check(self, prediction, target):
+        """Shapes, and probabilities: ``prediction`` and ``target`` in [0, 1] (as PyTorch requires)."""
+        check_binary_cross_entropy(prediction, target)
 
     def _value(self, prediction, target):
         with np.errstate(divide="ignore"):

@@ -12,12 +12,20 @@ def resolve_device(device):
     """``"auto"`` picks CUDA when available, else the CPU; anything else must be a valid torch device."""
     if device in ("auto", None):
         return "cuda" if torch.cuda.is_available() else "cpu"
+    expected = "expected 'auto', 'cpu', 'cuda' or 'cuda:N'"
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device: {expected}, got {type(device).__name__} {device!r:.100}")
     try:
         dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(f"device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"device: {expected}, got {device!r:.100}") from None
+    if dev.type not in ("cpu", "cuda"):
+        # 'meta' holds no numbers, 'mps'/'xpu' and others are untested here: refused by name, not by a deep assert
+        raise ValueError(f"device: {expected} (nnlib runs on the CPU or a CUDA GPU), got {device!r:.100}")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device: {device!r} asked for, but this machine has no CUDA GPU (use 'auto' or 'cpu')")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device: {device!r} asked for, but this machine has {torch.cuda.device_count()} CUDA GPU(s)")
     return str(dev)
 
 

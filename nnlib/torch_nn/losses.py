@@ -7,7 +7,7 @@ Each subclass writes the formula in ``_fn``; ``forward``, ``value`` and ``gradie
 import torch
 import torch.nn.functional as F
 
-from .._validation import check_class_indices, check_same_shape
+from .._validation import check_binary_cross_entropy, check_class_indices, check_positive_float, check_same_shape
 from ._tensor import as_tensor, set_cache
 
 
@@ -63,7 +63,7 @@ class HuberLoss(Loss):
 
     def __init__(self, delta=1.0):
         super().__init__()
-        self.delta = float(delta)
+        self.delta = check_positive_float(delta, "delta")
 
     def _fn(self, p, t):
         return F.huber_loss(p, t, delta=self.delta)
@@ -74,6 +74,9 @@ class HuberLoss(Loss):
 
 class BCELoss(Loss):
     name = "binary_cross_entropy"
+
+    def check(self, prediction, target):
+        check_binary_cross_entropy(prediction, target)
 
     def _fn(self, p, t):
         return F.binary_cross_entropy(p, t)
