@@ -47,7 +47,7 @@ LOSS_ALIASES = {
 }
 CLASSIFICATION_LOSSES = ("binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
 
-OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
+OPTIMIZERS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
 
 DTYPES = ("float32", "float64")
 
