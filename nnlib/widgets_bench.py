@@ -105,8 +105,8 @@ WIDGETS = [
      {"surface": "valley", "lr_sgd": 0.04, "lr_adaptive": 0.1, "beta1": 0.9, "beta2": 0.99, "steps": 100},
      {"lr_sgd": [0.05, 0.063, 0.079], "lr_adaptive": [0.126, 0.158, 0.2], "beta1": _steps(0.9, 0.01, 3),
       "beta2": _steps(0.99, 0.001, 3), "steps": [110, 120, 130]}),
-    ("10", "schedules", "nnlib.plots.optimizers:SchedulePlot", {"dataset": "moons", "learning_rate": 0.3, "step_size": 10},
-     {"learning_rate": [0.35, 0.4], "step_size": [11, 12, 13]}),
+    ("10", "schedules", "nnlib.plots.optimizers:SchedulePlot", {"dataset": "xor", "learning_rate": 0.2, "step_size": 10},
+     {"learning_rate": [0.25], "step_size": [11, 12, 13]}),
 ]
 
 

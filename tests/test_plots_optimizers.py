@@ -55,12 +55,12 @@ def test_the_race_is_the_same_in_both_backends(surface):
 
 # ------------------------------------------------------------------------------------------ schedules
 def test_schedule_runs_follow_their_schedules_and_agree_across_backends():
-    ours, theirs = O.schedule_runs("moons", 0.3), O.schedule_runs("moons", 0.3, backend="torch")
+    ours, theirs = O.schedule_runs("xor", 0.2), O.schedule_runs("xor", 0.2, backend="torch")
     e = np.arange(O.EPOCHS)
-    np.testing.assert_allclose(ours["constant"]["lr"], 0.3)
-    np.testing.assert_allclose(ours["step"]["lr"], 0.3 * 0.5 ** (e // 10), rtol=1e-12)
-    np.testing.assert_allclose(ours["cosine"]["lr"], 0.15 * (1 + np.cos(np.pi * e / O.EPOCHS)), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(ours["warm-up"]["lr"], 0.3 * (0.1 + 0.9 * np.minimum(e, O.WARMUP) / O.WARMUP), rtol=1e-12)
+    np.testing.assert_allclose(ours["constant"]["lr"], 0.2)
+    np.testing.assert_allclose(ours["step"]["lr"], 0.2 * 0.5 ** (e // 10), rtol=1e-12)
+    np.testing.assert_allclose(ours["cosine"]["lr"], 0.1 * (1 + np.cos(np.pi * e / O.EPOCHS)), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ours["warm-up"]["lr"], 0.2 * (0.1 + 0.9 * np.minimum(e, O.WARMUP) / O.WARMUP), rtol=1e-12)
     for name in O.SCHEDULES:
         np.testing.assert_allclose(theirs[name]["lr"], ours[name]["lr"], rtol=1e-15)
         np.testing.assert_allclose(theirs[name]["loss"], ours[name]["loss"], rtol=1e-9)
@@ -111,7 +111,7 @@ def test_plots_return_figures(plot, kwargs):
 
 @pytest.mark.parametrize("plot, moves", [
     (O.OptimizerRacePlot(), [{"lr_sgd": 0.05}, {"beta1": 0.5}, {"surface": "saddle"}, {"backend": "torch"}]),
-    (O.SchedulePlot(), [{"learning_rate": 0.25}, {"step_size": 5}, {"dataset": "circles"}]),
+    (O.SchedulePlot(), [{"learning_rate": 0.25}, {"step_size": 5}, {"dataset": "moons"}]),
     (I.InitSpreadPlot(), [{"depth": 10}, {"scale": 1.5}, {"init": "small"}, {"activation": "tanh"}]),
 ])
 def test_every_control_changes_the_picture(plot, moves):

@@ -16,6 +16,7 @@ Data (unit-tested): :func:`init_weights_std`, :func:`activation_spread`. Drawing
 import functools
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from ..initializers import weight_std
 from .live import Backend, BackendLines, LivePlot, backend_caption, caption_text, chosen_backends
@@ -102,6 +103,7 @@ class InitSpreadPlot(LivePlot):
             ax.set_ylim(FLOOR / 3, CEILING * 3)
             ax.axhline(1.0, color="0.6", lw=1, ls=":")
             ax.set_xlabel("layer l")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(title, fontsize=11)
             ax.grid(alpha=0.3, which="major")
             self.lines.append(BackendLines(self, ax, marker="o", ms=3.5, lw=1.8))

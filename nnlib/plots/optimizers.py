@@ -205,10 +205,12 @@ def make_schedule(nn, name, optimizer, step_size=10, epochs=EPOCHS):
 
 
 @functools.lru_cache(maxsize=64)
-def schedule_runs(dataset="spiral", learning_rate=0.3, step_size=10, backend="numpy", epochs=EPOCHS, seed=0):
+def schedule_runs(dataset="xor", learning_rate=0.2, step_size=10, backend="numpy", epochs=EPOCHS, seed=0):
     """Train the playground's ``2 -> 16 -> 16 -> 1`` tanh network once per schedule, the same start each time.
 
-    SGD with momentum 0.9, mini-batches of 20, ``scheduler.step()`` after every epoch.
+    SGD with momentum 0.9, mini-batches of 20, ``scheduler.step()`` after every epoch. The two backends'
+    losses agree to round-off up to a rate of about 0.25 (``10_...``'s slider ends there); above it, on the
+    harder data sets, training turns chaotic and amplifies their last-bit differences until the curves part.
 
     Returns
     -------
@@ -270,7 +272,7 @@ class SchedulePlot(LivePlot):
             ax.grid(alpha=0.3, which="major")
         self.caption = caption_text(self, self.ax_loss)
 
-    def update(self, dataset="spiral", learning_rate=0.3, step_size=10, backend="numpy"):
+    def update(self, dataset="xor", learning_rate=0.2, step_size=10, backend="numpy"):
         results = {b: schedule_runs(dataset, float(learning_rate), int(step_size), b) for b in chosen_backends(backend)}
         epochs = np.arange(EPOCHS)
         for name in SCHEDULES:
@@ -283,6 +285,6 @@ class SchedulePlot(LivePlot):
         self.caption.set_text(backend_caption({b: [r[n]["loss"] for n in SCHEDULES] for b, r in results.items()}))
 
 
-def plot_schedules(dataset="spiral", learning_rate=0.3, step_size=10, backend="numpy"):
+def plot_schedules(dataset="xor", learning_rate=0.2, step_size=10, backend="numpy"):
     """The :class:`SchedulePlot` as a static figure."""
     return SchedulePlot().figure(dataset=dataset, learning_rate=learning_rate, step_size=step_size, backend=backend)
