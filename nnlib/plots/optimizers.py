@@ -5,7 +5,7 @@ surface :math:`f(x, y)` (:data:`SURFACES`): a long narrow **valley** (curvatures
 cannot suit both directions), a **saddle** (the walk starts almost on the ridge, where the gradient that leads
 off it is tiny) and a **Rosenbrock**-like banana (a curved valley floor). Every step is taken by nnlib's own
 optimizer of the chosen backend (``numpy_nn.SGD``... or ``torch_nn.SGD``..., i.e. ``torch.optim``), on the
-gradient computed in that backend. The walk to the minimum reuses 06's drawing (:func:`nnlib.plots.descent`).
+gradient computed in that backend. A walk that flies off is clipped as in 06 (:mod:`nnlib.plots.descent`).
 
 Schedules: the same small network (:func:`nnlib.playground.network_layers`) trained on one of the playground's
 data sets with SGD + momentum under a constant rate, :class:`StepLR`, :class:`CosineAnnealingLR` and a linear
