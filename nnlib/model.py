@@ -5,7 +5,6 @@ training step), micro-batch accumulation, shuffling, progress, history and the m
 backend's ``engine`` module supplies the few operations that differ (arrays, forward+backward).
 """
 import importlib
-import numbers
 import os
 
 import numpy as np
@@ -14,6 +13,8 @@ from tqdm.auto import tqdm
 from . import _validation as v
 from . import names
 from .fileformat import load_model_file, save_model_file
+from .initializers import INITIALIZERS, init_name
+from .optim_checks import compile_options
 
 BACKENDS = ("numpy", "torch")
 
@@ -22,12 +23,16 @@ class Dense:
     """A fully connected layer followed by an activation (``None`` means identity).
 
     ``Dense(4, 16, activation="relu")`` is ``Linear(4, 16)`` then ``ReLU()`` in the chosen backend.
-    Extra keyword arguments go to the activation, e.g. ``Dense(4, 16, "leaky_relu", negative_slope=0.1)``.
+    ``kernel_initializer`` names how the initial weights are drawn (:mod:`nnlib.initializers`:
+    ``"he_normal"``, ``"glorot_uniform"``...; the default is PyTorch's own). Extra keyword arguments go to
+    the activation, e.g. ``Dense(4, 16, "leaky_relu", negative_slope=0.1)``.
     """
 
-    def __init__(self, in_features, out_features, activation=None, **activation_options):
+    def __init__(self, in_features, out_features, activation=None, kernel_initializer="torch_default",
+                 **activation_options):
         self.in_features = v.check_positive_int(in_features, "in_features")
         self.out_features = v.check_positive_int(out_features, "out_features")
+        self.kernel_initializer = init_name(kernel_initializer)
         self.activation = names.activation_name(activation)
         allowed = names.ACTIVATION_OPTIONS.get(self.activation, ())
         unknown = sorted(set(activation_options) - set(allowed))
@@ -36,11 +41,14 @@ class Dense:
         self.activation_options = {key: v.check_activation_option(key, value) for key, value in activation_options.items()}
 
     def get_config(self):
+        # the default initializer is left out: model files written before it existed stay the same
+        init = {} if self.kernel_initializer == INITIALIZERS[0] else {"kernel_initializer": self.kernel_initializer}
         return {"in_features": self.in_features, "out_features": self.out_features,
-                "activation": self.activation, **self.activation_options}
+                "activation": self.activation, **init, **self.activation_options}
 
     def __repr__(self):
-        return f"Dense({self.in_features}, {self.out_features}, activation={self.activation!r})"
+        init = "" if self.kernel_initializer == INITIALIZERS[0] else f", kernel_initializer={self.kernel_initializer!r}"
+        return f"Dense({self.in_features}, {self.out_features}, activation={self.activation!r}{init})"
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -94,8 +102,8 @@ class Sequential:
         self._rng = np.random.default_rng(seed)
         modules = []
         for layer in self.layers:
-            modules.append(self._nn.Linear(layer.in_features, layer.out_features, rng=self._rng,
-                                           dtype=self.dtype, device=self.device))
+            modules.append(self._nn.Linear(layer.in_features, layer.out_features, rng=self._rng, dtype=self.dtype,
+                                           device=self.device, kernel_initializer=layer.kernel_initializer))
             if layer.activation != "identity":
                 modules.append(getattr(self._nn, names.ACTIVATIONS[layer.activation])(**layer.activation_options))
         self.net = self._nn.Sequential(*modules)
@@ -122,31 +130,24 @@ class Sequential:
         With ``loss="cross_entropy"`` a softmax output layer is fused into the loss (the network
         trains on logits, which stays finite for any logit); ``predict`` returns probabilities.
         The same holds for ``"binary_cross_entropy"`` after a sigmoid output. ``options`` go to the
-        optimizer (Adam's ``betas``, ``eps``) or the loss (Huber's ``delta``).
+        optimizer or the loss (Huber's ``delta``):
+
+        - ``"sgd"``: ``momentum``, ``nesterov``, ``weight_decay`` (L2);
+        - ``"rmsprop"``: ``momentum``, ``alpha``, ``eps``, ``weight_decay``;
+        - ``"adam"``: ``betas``, ``eps``, ``weight_decay`` (L2, through Adam's division);
+        - ``"adamw"``: ``betas``, ``eps``, ``weight_decay`` (decoupled, default 0.01).
+
+        Both backends take the same steps (:mod:`nnlib.numpy_nn.optim` is written to ``torch.optim``'s rules).
         """
         self.loss = names.loss_name(loss)
         opt_name = names.optimizer_name(optimizer)
         lr = v.check_positive_float(learning_rate, "learning_rate")
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
-            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
-        if opt_name == "adam" and momentum:
-            # Adam keeps its own moving averages; silently dropping the argument would hide a typo'd optimizer
-            raise ValueError(f"momentum: optimizer 'adam' takes no momentum (set its betas instead), got {momentum!r}")
         loss_options = {k: options.pop(k) for k in ("delta",) if k in options}
         if loss_options and self.loss != "huber":
             raise TypeError(f"loss {self.loss!r}: unexpected option 'delta' (only loss 'huber' takes it)")
         if "delta" in loss_options:
             loss_options["delta"] = v.check_positive_float(loss_options["delta"], "delta")
-        allowed = {"sgd": (), "adam": ("betas", "eps")}[opt_name]
-        if set(options) - set(allowed):
-            raise TypeError(
-                f"optimizer {opt_name!r}: expected options among {['learning_rate', *(['momentum'] if opt_name == 'sgd' else []), *allowed]}, "
-                f"got {sorted(options)}"
-            )
-        if "betas" in options:
-            options["betas"] = v.check_betas(options["betas"])
-        if "eps" in options:
-            options["eps"] = v.check_positive_float(options["eps"], "eps")
+        opt_options = compile_options(opt_name, momentum, options)
         last = self.layers[-1].activation
         train_modules, output, loss_cls = self._modules, None, names.LOSSES[self.loss]
         if self.loss == "cross_entropy":
@@ -169,13 +170,10 @@ class Sequential:
         self._train_net = self.net if train_modules is self._modules else self._nn.Sequential(*train_modules)
         self._output = None if output is None else getattr(self._nn, names.ACTIVATIONS[output])()
         self.loss_fn = getattr(self._nn, loss_cls)(**loss_options)
-        params = list(self.net.parameters())
-        if opt_name == "sgd":
-            self.optimizer = self._nn.SGD(params, lr=lr, momentum=float(momentum))
-        else:
-            self.optimizer = self._nn.Adam(params, lr=lr, **options)
+        optimizer_cls = getattr(self._nn, names.OPTIMIZERS[opt_name])
+        self.optimizer = optimizer_cls(list(self.net.parameters()), lr=lr, **opt_options)
         self._compile_config = {"loss": self.loss, "optimizer": opt_name, "learning_rate": lr,
-                                "momentum": float(momentum), **loss_options, **options}
+                                "momentum": float(momentum), **loss_options, **opt_options}
         return self
 
     # ---------------------------------------------------------------- weights

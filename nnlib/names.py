@@ -50,7 +50,7 @@ LOSS_ALIASES.update({cls.lower(): name for name, cls in LOSSES.items()})
 ACTIVATION_ALIASES.update({cls.lower(): name for name, cls in ACTIVATIONS.items() if cls.lower() != name})
 CLASSIFICATION_LOSSES = ("binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
 
-OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
+OPTIMIZERS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
 
 DTYPES = ("float32", "float64")
 

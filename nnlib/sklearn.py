@@ -42,7 +42,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
     activation : str, default="relu"
         Activation of the hidden layers (any name :class:`nnlib.Dense` accepts).
     backend : {"numpy", "torch"}, default="numpy"
-    optimizer : {"adam", "sgd"}, default="adam"
+    optimizer : {"adam", "adamw", "rmsprop", "sgd"}, default="adam"
     learning_rate : float, default=0.01
     epochs : int, default=100
         Passes over the training rows.

@@ -98,6 +98,15 @@ WIDGETS = [
      {"dataset": "circles", "hidden_layers": 2, "width": 4, "activation": "tanh", "learning_rate": 0.3,
       "batch_size": 10, "optimizer": "sgd"},
      {"learning_rate": [1.0, 3.0, 10.0], "batch_size": [20, 50, 100], "width": [5, 6, 7], "hidden_layers": [3, 4]}),
+    ("10", "initialization spread", "nnlib.plots.initialization:InitSpreadPlot",
+     {"depth": 20, "scale": 1.0, "init": "he_normal", "activation": "relu"},
+     {"depth": [21, 22, 23, 24], "scale": _steps(1.0, 0.1, 4), "init": ["glorot_normal", "small"]}),
+    ("10", "optimizer race", "nnlib.plots.optimizers:OptimizerRacePlot",
+     {"surface": "valley", "lr_sgd": 0.04, "lr_adaptive": 0.1, "beta1": 0.9, "beta2": 0.99, "steps": 100},
+     {"lr_sgd": [0.05, 0.063, 0.079], "lr_adaptive": [0.126, 0.158, 0.2], "beta1": _steps(0.9, 0.01, 3),
+      "beta2": _steps(0.99, 0.001, 3), "steps": [110, 120, 130]}),
+    ("10", "schedules", "nnlib.plots.optimizers:SchedulePlot", {"dataset": "xor", "learning_rate": 0.2, "step_size": 10},
+     {"learning_rate": [0.25], "step_size": [11, 12, 13]}),
 ]
 
 

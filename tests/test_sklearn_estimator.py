@@ -111,7 +111,7 @@ def test_hidden_layer_sizes_build_the_network():
     ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes"),
     ({"hidden_layer_sizes": "16"}, "hidden_layer_sizes"),
     ({"backend": "jax"}, "backend"),
-    ({"optimizer": "rmsprop"}, "optimizer"),
+    ({"optimizer": "adagrad"}, "optimizer"),
     ({"epochs": 0}, "epochs"),
     ({"learning_rate": -1.0}, "learning_rate"),
     ({"dtype": "int8"}, "dtype"),

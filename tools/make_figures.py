@@ -35,6 +35,8 @@ FIGURES = [
     ("losses.png", "nnlib.plots.losses:plot_loss_overview", {}),
     ("gradient_descent.png", "nnlib.plots.descent:plot_learning_rate_regimes", {}),
     ("gradient_accumulation_errors.png", "nnlib.plots.accumulation:show_gradient_errors", {"k": 4, "imbalance": 2.0}),
+    ("optimizer_race.png", "nnlib.plots.optimizers:plot_race", {"surface": "saddle"}),
+    ("initialization_spread.png", "nnlib.plots.initialization:plot_init_spread", {"init": "glorot_normal"}),
 ]
 
 DPI = 110

@@ -56,8 +56,11 @@ class Linear:
     in_features, out_features : int
     bias : bool
     rng : numpy.random.Generator or int, optional
-        Source of the initial weights, :math:`U(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})` as in PyTorch.
+        Source of the initial weights.
     dtype : str
+    kernel_initializer : str
+        How the initial weights are drawn (:mod:`nnlib.initializers`); the default is PyTorch's,
+        :math:`U(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})`.
 
     Shapes: ``X`` (N, in_features) -> ``Z`` (N, out_features); ``weight`` (out_features, in_features),
     ``bias`` (out_features,).
@@ -67,12 +70,13 @@ class Linear:
     :math:`\partial L/\partial X = G W`.
     """
 
-    def __init__(self, in_features, out_features, bias=True, *, rng=None, dtype="float64", device="cpu"):
+    def __init__(self, in_features, out_features, bias=True, *, rng=None, dtype="float64", device="cpu",
+                 kernel_initializer="torch_default"):
         if device not in ("cpu", None):
             raise ValueError(f"device: the numpy backend runs on the CPU only, got {device!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        w, b = linear_init(rng, self.in_features, self.out_features, dtype)
+        w, b = linear_init(rng, self.in_features, self.out_features, dtype, kernel_initializer)
         self.weight = Parameter(w)
         self.bias = Parameter(b) if bias else None
 

@@ -16,11 +16,12 @@ Parameter = torch.nn.Parameter
 class Linear(torch.nn.Module):
     r"""Fully connected layer :math:`Z = X W^\top + b`; ``weight`` (out, in), ``bias`` (out,)."""
 
-    def __init__(self, in_features, out_features, bias=True, *, rng=None, dtype="float64", device="cpu"):
+    def __init__(self, in_features, out_features, bias=True, *, rng=None, dtype="float64", device="cpu",
+                 kernel_initializer="torch_default"):
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        w, b = linear_init(rng, self.in_features, self.out_features, dtype)
+        w, b = linear_init(rng, self.in_features, self.out_features, dtype, kernel_initializer)
         self.weight = Parameter(torch.tensor(w, device=device))
         self.bias = Parameter(torch.tensor(b, device=device)) if bias else None
 
