@@ -6,7 +6,7 @@ schedule, so a bad value gets one clear ``ValueError`` that names the argument, 
 """
 import numbers
 
-from ._validation import check_positive_float
+from ._validation import check_betas, check_non_negative_float, check_positive_float
 
 
 def _number(value, argument):
@@ -15,12 +15,8 @@ def _number(value, argument):
     return float(value)
 
 
-def non_negative(value, argument):
-    """``value`` as a float, or a ValueError when it is below 0 (or NaN)."""
-    value = _number(value, argument)
-    if not value >= 0:
-        raise ValueError(f"{argument}: expected a number >= 0, got {value!r}")
-    return value
+#: a learning rate, momentum, eps or weight decay: a finite number >= 0 (issue 19's check, shared)
+non_negative = check_non_negative_float
 
 
 def fraction(value, argument):
@@ -31,15 +27,8 @@ def fraction(value, argument):
     return value
 
 
-def betas(value):
-    """Adam's ``(beta1, beta2)``, each in [0, 1), as a tuple of floats (a JSON list comes back as one too)."""
-    try:
-        pair = tuple(float(b) for b in value)
-    except (TypeError, ValueError):
-        pair = ()
-    if len(pair) != 2 or not all(0 <= b < 1 for b in pair):
-        raise ValueError(f"betas: expected two numbers in [0, 1) such as (0.9, 0.999), got {value!r}")
-    return pair
+#: Adam's ``(beta1, beta2)``, each in [0, 1) (issue 19's check, shared)
+betas = check_betas
 
 
 def sgd(lr, momentum, nesterov, weight_decay):

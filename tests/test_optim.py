@@ -142,16 +142,16 @@ def test_schedule_rates_equal_torch_and_the_closed_form(name):
 
 # ------------------------------------------------------------------------------------------ bad arguments
 BAD = [
-    ("SGD", {"lr": -0.1}, "lr: expected a number >= 0, got -0.1"),
-    ("SGD", {"lr": 0.1, "momentum": -0.5}, "momentum: expected a number >= 0, got -0.5"),
+    ("SGD", {"lr": -0.1}, "lr: expected a finite number >= 0, got -0.1"),
+    ("SGD", {"lr": 0.1, "momentum": -0.5}, "momentum: expected a finite number >= 0, got -0.5"),
     ("SGD", {"lr": 0.1, "nesterov": True}, "nesterov: Nesterov momentum needs a momentum > 0"),
-    ("SGD", {"lr": 0.1, "weight_decay": -1}, "weight_decay: expected a number >= 0, got -1"),
+    ("SGD", {"lr": 0.1, "weight_decay": -1}, "weight_decay: expected a finite number >= 0, got -1"),
     ("RMSprop", {"lr": 0.1, "alpha": 1.0}, r"alpha: expected a number in \[0, 1\), got 1.0"),
-    ("RMSprop", {"lr": 0.1, "eps": -1e-8}, "eps: expected a number >= 0"),
-    ("Adam", {"lr": -1.0}, "lr: expected a number >= 0, got -1.0"),
+    ("RMSprop", {"lr": 0.1, "eps": -1e-8}, "eps: expected a finite number >= 0"),
+    ("Adam", {"lr": -1.0}, "lr: expected a finite number >= 0, got -1.0"),
     ("Adam", {"betas": (0.9, 1.0)}, r"betas: expected two numbers in \[0, 1\) such as \(0.9, 0.999\), got \(0.9, 1.0\)"),
     ("AdamW", {"betas": (-0.1, 0.9)}, r"betas: expected two numbers in \[0, 1\)"),
-    ("AdamW", {"weight_decay": -0.01}, "weight_decay: expected a number >= 0, got -0.01"),
+    ("AdamW", {"weight_decay": -0.01}, "weight_decay: expected a finite number >= 0, got -0.01"),
 ]
 
 
@@ -166,7 +166,7 @@ def test_bad_optimizer_arguments_are_refused_naming_them(backend, cls, kwargs, m
 @pytest.mark.parametrize("backend", [nn, tnn], ids=["numpy", "torch"])
 @pytest.mark.parametrize("make, message", [
     (lambda m, o: m.StepLR(o, step_size=0), "step_size: expected a whole number >= 1, got 0"),
-    (lambda m, o: m.StepLR(o, step_size=2, gamma=-0.5), "gamma: expected a number >= 0, got -0.5"),
+    (lambda m, o: m.StepLR(o, step_size=2, gamma=-0.5), "gamma: expected a finite number >= 0, got -0.5"),
     (lambda m, o: m.CosineAnnealingLR(o, T_max=2.5), "T_max: expected a whole number >= 1, got 2.5"),
     (lambda m, o: m.LinearLR(o, start_factor=0), r"start_factor: expected a number in \(0, 1\], got 0"),
     (lambda m, o: m.LinearLR(o, end_factor=1.5), r"end_factor: expected a number in \[0, 1\], got 1.5"),
