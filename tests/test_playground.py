@@ -96,7 +96,8 @@ def test_the_playground_plot_updates_its_artists_in_place():
     assert len(plot.panels["torch"]["loss"].get_xdata()) == 21
     assert len(plot.panels["numpy"]["edges"]) == 2 * 4 + 4 * 4 + 4 * 1
     assert "step 20" in plot.panels["torch"]["readout"].get_text()
-    assert "NumPy vs PyTorch (cpu): boundaries' max |difference| = " in plot.caption.get_text()
+    # two lines, so the caption fits its panel
+    assert "NumPy vs PyTorch (cpu):\nboundaries' max |difference| = " in plot.caption.get_text()
     plot.update(learning_rate=0.1)  # a new setting: the sessions start over, in the same figure
     assert plot.fig is fig and plot.sessions["numpy"].steps == 0
     plot.update(learning_rate=0.1, width=3)  # another network: its diagram is drawn anew, in the same figure

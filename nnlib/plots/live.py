@@ -293,6 +293,7 @@ class BackendLines:
     """
 
     def __init__(self, plot, ax, color="C0", label=None, **style):
+        self.ax, self.label, self._shown = ax, label, None
         self.lines = {}
         for name in ("numpy", "torch", "cuda"):
             own = dict(style, color=color)
@@ -317,6 +318,26 @@ class BackendLines:
                     line.set_linestyle(numpy_style.get_linestyle() if single else BACKEND_STYLE[name]["ls"])
                     line.set_color(numpy_style.get_color() if single else BACKEND_STYLE[name]["color"])
                     line.set_linewidth(numpy_style.get_linewidth() if single else BACKEND_STYLE[name]["lw"])
+        shown = tuple(ys)
+        drawn_color = self.lines["numpy"].get_color()
+        if (shown, drawn_color) != self._shown:  # only then: a new legend means a full redraw
+            self._shown = (shown, drawn_color)
+            self._relegend()
+
+    def _relegend(self):
+        """Make the legend's entry for these lines look as they are drawn: one line, or for several backends
+        the dashed PyTorch line over the NumPy one (a still legend keeps the look it had when it was made)."""
+        legend = self.ax.get_legend()
+        if legend is None or self.label is None:
+            return
+        from matplotlib.legend_handler import HandlerTuple
+
+        handles, labels = self.ax.get_legend_handles_labels()
+        drawn = tuple(self.lines[name] for name in self._shown[0])
+        handles = [drawn if h is self.lines["numpy"] else h for h in handles]
+        new = self.ax.legend(handles, labels, loc=legend._loc, fontsize=legend.prop.get_size(),
+                             handler_map={tuple: HandlerTuple(ndivide=None)})
+        new.set_animated(legend.get_animated())
 
 
 def caption_text(plot, ax, x=0.99, y=0.02, **style):
