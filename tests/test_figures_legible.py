@@ -122,35 +122,70 @@ def test_every_widget_is_legible(target, start, backend, request):
 
 # ------------------------------------------------------------------------------- the static figures
 def _static_figures():
-    """(id, function returning a Figure) for the plot functions the notebooks call, at the notebooks' values."""
-    def network():
+    """(id, function returning a Figure) for the plot functions the notebooks call, with the notebooks' arguments
+    (data that a notebook trains for is replaced by numbers of the same shape and size: only the texts matter)."""
+    import numpy as np
+
+    def network():  # 01
         from nnlib.plots.network import plot_network
-        return plot_network([3, 4, 4, 1])
+        rng = np.random.default_rng(0)
+        return plot_network([3, 4, 2], [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))],
+                            layer_names=["inputs", "layer 1", "outputs"],
+                            node_labels=[["x₁", "x₂", "x₃"], None, ["y₁", "y₂"]],
+                            highlight_edges=[(0, i, 0) for i in range(3)], highlight_nodes=[(1, 0)],
+                            title="the amber lines are the 3 weights of neuron 0 of layer 1: the row W1[0]")
 
-    def bias_fit():
-        from nnlib.plots.neuron import plot_temperature_fit
-        return plot_temperature_fit()
+    def bias_fit():  # 02
+        from nnlib.plots.neuron import plot_bias_fit, temperature_data
+        return plot_bias_fit(*temperature_data(), xlabel="degrees Celsius", ylabel="degrees Fahrenheit")
 
-    def playground(**kw):
+    def pair_grid():  # 08
+        from nnlib.datasets import NUMERIC_FEATURES, load_penguins
+        from nnlib.plots.classification import plot_pair_grid
+        return plot_pair_grid(*load_penguins(), NUMERIC_FEATURES)
+
+    def fold_scores():  # 08
+        from nnlib.plots.classification import plot_fold_scores
+        rng = np.random.default_rng(0)
+        return plot_fold_scores({"nnlib numpy": 0.97 + 0.02 * rng.random(5), "nnlib torch": 0.97 + 0.02 * rng.random(5),
+                                 "sklearn MLPClassifier": 0.96 + 0.03 * rng.random(5),
+                                 "majority baseline": np.full(5, 0.442)})
+
+    def history():  # 08
+        from nnlib.plots.classification import plot_history
+        epochs = np.arange(1, 61)
+        return plot_history({"loss": 1 / epochs, "val_loss": 1.2 / epochs, "accuracy": 1 - 0.5 / epochs,
+                             "val_accuracy": 1 - 0.6 / epochs}, title="numpy backend")
+
+    def confusion():  # 08
+        from nnlib.plots.classification import plot_confusion_matrix
+        return plot_confusion_matrix(np.array([[30, 1, 0], [1, 13, 0], [0, 0, 25]]), ["Adelie", "Chinstrap", "Gentoo"],
+                                     title="Test rows, nnlib numpy")
+
+    def playground(**kw):  # 09
         def draw():
             from nnlib.plots.playground import plot_playground
             return plot_playground(steps=300, **kw)
         return draw
 
-    def penguins():
-        from nnlib.datasets import NUMERIC_FEATURES, load_penguins
-        from nnlib.plots.classification import plot_pair_grid
-        X, y = load_penguins()
-        return plot_pair_grid(X, y, NUMERIC_FEATURES)
+    def make_figures(name):  # the README's pictures (tools/make_figures.py)
+        def draw():
+            import importlib
+            import sys
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+            filename, target, kwargs = next(f for f in importlib.import_module("make_figures").FIGURES if f[0] == name)
+            return widgets_bench.factory(target)(**kwargs)
+        return draw
 
-    def cross_validation():
-        from nnlib.plots.classification import plot_penguin_cross_validation
-        return plot_penguin_cross_validation()
-
-    return [("01-network", network), ("02-bias-fit", bias_fit),
-            ("08-pair-grid", penguins), ("08-cross-validation", cross_validation),
-            ("09-playground-after-300-steps", playground(dataset="circles")),
-            ("09-playground-both", playground(dataset="circles", backend="both"))]
+    figures = [("01-network", network), ("02-bias-fit", bias_fit), ("08-pair-grid", pair_grid),
+               ("08-fold-scores", fold_scores), ("08-history", history), ("08-confusion", confusion),
+               ("09-playground-after-300-steps", playground(dataset="moons")),
+               ("09-playground-numpy", playground(dataset="moons", backend="numpy"))]
+    for name in ("activations.png", "decision_boundaries.png", "layer_shapes.png", "weighted_inputs.png",
+                 "sigmoid_threshold.png", "bias_fit.png", "cross_validation.png", "losses.png",
+                 "gradient_descent.png", "gradient_accumulation_errors.png"):
+        figures.append((f"figures-{name[:-4]}", make_figures(name)))
+    return figures
 
 
 @pytest.mark.parametrize("name, draw", _static_figures(), ids=[n for n, _ in _static_figures()])
