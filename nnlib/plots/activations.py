@@ -289,7 +289,7 @@ class ActivationPlot(LivePlot):
                       for ax in (self.ax_value, self.ax_slope)]
         for ax in (self.ax_value, self.ax_slope):
             _axes_style(ax, "")
-        self.live(self.ax_slope.legend(loc="upper left", fontsize=8))  # live: drawn over the band
+        self.ax_slope.legend(loc="upper left", fontsize=8)
         self.caption = caption_text(self, self.ax_slope)
 
     def update(self, name="tanh", x_range=5.0, backend="numpy"):

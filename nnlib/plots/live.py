@@ -233,6 +233,10 @@ class LivePlot:
         fig = self.fig
         canvas = fig.canvas
         if self._background is None or fig.stale:
+            # legends are drawn live, i.e. after the live lines, bands and points: a still legend would lie under them
+            for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]:
+                if legend is not None:
+                    legend.set_animated(True)
             canvas.draw()  # animated artists are left out of a normal draw
             if self._background is None and fig.get_layout_engine() is not None:
                 # The layout is computed once: recomputing it on every full draw would cost more than
@@ -301,6 +305,7 @@ class BackendLines:
                 own.update(BACKEND_STYLE[name])
             (line,) = ax.plot([], [], label=label if name == "numpy" else None, **own)
             self.lines[name] = plot.live(line)
+        self.lines["numpy"]._backend_lines = self  # the legend finds the other backends' lines from its entry
 
     def set(self, x, ys, color=None):
         """Show ``ys[name]`` against ``x`` (or ``x[name]`` when ``x`` is a dict) for each backend in ``ys``;
@@ -333,11 +338,16 @@ class BackendLines:
         from matplotlib.legend_handler import HandlerTuple
 
         handles, labels = self.ax.get_legend_handles_labels()
-        drawn = tuple(self.lines[name] for name in self._shown[0])
-        handles = [drawn if h is self.lines["numpy"] else h for h in handles]
+        # every BackendLines of the axes, not only this one: the new legend replaces the whole old one
+        handles = [h._backend_lines.drawn() if hasattr(h, "_backend_lines") else h for h in handles]
         new = self.ax.legend(handles, labels, loc=legend._loc, fontsize=legend.prop.get_size(),
                              handler_map={tuple: HandlerTuple(ndivide=None)})
         new.set_animated(legend.get_animated())
+
+    def drawn(self):
+        """The lines shown, as a legend handle: one line, or a tuple drawn one over the other."""
+        shown = self._shown[0] if self._shown else ("numpy",)
+        return tuple(self.lines[name] for name in shown)
 
 
 def caption_text(plot, ax, x=0.99, y=0.02, **style):
