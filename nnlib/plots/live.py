@@ -252,6 +252,8 @@ class LivePlot:
         for artist in self._animated:
             if artist.get_visible():
                 fig.draw_artist(artist)
+        # drawing a live legend places its box again, which marks the figure stale; all of it is drawn now
+        fig.stale = False
         return encode_png(np.asarray(canvas.buffer_rgba()))
 
 
