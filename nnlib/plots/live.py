@@ -162,7 +162,7 @@ class LivePlot:
     def __init__(self):
         self.fig = None
         self._background = None
-        self._animated = []
+        self._animated, self._legends = [], []
 
     # --- what a subclass defines
     def setup(self, fig):
@@ -233,10 +233,12 @@ class LivePlot:
         fig = self.fig
         canvas = fig.canvas
         if self._background is None or fig.stale:
-            # legends are drawn live, i.e. after the live lines, bands and points: a still legend would lie under them
-            for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]:
-                if legend is not None:
-                    legend.set_animated(True)
+            # Legends go on top of the live lines, bands and points (a still legend would lie under them): left
+            # out of the background, drawn once over it and kept as pictures, pasted last on every frame.
+            legends = [lg for lg in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]
+                       if lg is not None and lg.get_visible()]
+            for legend in legends:
+                legend.set_animated(True)
             canvas.draw()  # animated artists are left out of a normal draw
             if self._background is None and fig.get_layout_engine() is not None:
                 # The layout is computed once: recomputing it on every full draw would cost more than
@@ -244,15 +246,20 @@ class LivePlot:
                 fig.set_layout_engine("none")
                 fig.stale = False
             self._background = canvas.copy_from_bbox(fig.bbox)
-            self._animated = sorted((a for ax in fig.axes for a in ax.get_children() if a.get_animated()),
-                                    key=lambda a: a.get_zorder())
+            for legend in legends:
+                fig.draw_artist(legend)
+            self._legends = [canvas.copy_from_bbox(legend.get_window_extent().padded(1)) for legend in legends]
+            self._animated = sorted((a for ax in fig.axes for a in ax.get_children()
+                                     if a.get_animated() and a not in legends), key=lambda a: a.get_zorder())
             self._animated += [t for t in fig.texts if t.get_animated()]
         else:
             canvas.restore_region(self._background)
         for artist in self._animated:
             if artist.get_visible():
                 fig.draw_artist(artist)
-        # drawing a live legend places its box again, which marks the figure stale; all of it is drawn now
+        for picture in self._legends:
+            canvas.restore_region(picture)
+        # drawing a legend places its box again, which marks the figure stale; all of it is drawn now
         fig.stale = False
         return encode_png(np.asarray(canvas.buffer_rgba()))
 
