@@ -216,3 +216,36 @@ def test_the_check_finds_overlapping_and_cut_texts():
     assert "'one' overlaps 'two'" in found
     assert "'far too long to fit' leaves the figure" in found
     assert "the legend (a line) covers 'one'" in found
+
+
+# ------------------------------------------------------------------------------- what is not a text
+def test_a_legend_lies_over_the_live_artists():
+    # 04: the live "slope < 0.05" band covered the still legend that names it
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from nnlib.plots.activations import ActivationPlot
+
+    plot = ActivationPlot()
+    plot.figure(name="tanh", x_range=5.0)
+    image = np.asarray(Image.open(io.BytesIO(plot.png())).convert("RGB"))
+    legend = plot.ax_slope.get_legend().get_window_extent()
+    # the legend's frame is white and its text dark; under the band it was all grey
+    inside = image[image.shape[0] - int(legend.y1) + 3:image.shape[0] - int(legend.y0) - 3,
+                   int(legend.x0) + 3:int(legend.x1) - 3]
+    assert (inside.min(axis=2) > 245).mean() > 0.5
+
+
+def test_the_penguin_scatters_hug_the_clouds():
+    # 08: the star's first position (0, 0) stretched both axes from 0 and squeezed the clouds into a corner
+    import numpy as np
+
+    plot = widgets_bench.factory("nnlib.plots.classification:PenguinPredictionPlot.example")()
+    plot.figure(bill_length_mm=44.0, bill_depth_mm=18.0, flipper_length_mm=195.0, body_mass_g=3800.0)
+    plot.png()
+    for ax, (cx, cy) in zip(plot.axes[:2], plot.PAIRS):
+        data = np.asarray(plot.X[[cx, cy]], dtype=float)
+        low = np.nanmin(data, axis=0)
+        assert ax.get_xlim()[0] > 0.8 * low[0] and ax.get_ylim()[0] > 0.8 * low[1], (cx, cy)
