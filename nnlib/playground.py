@@ -1,14 +1,16 @@
-r"""A playground that trains while you watch: the engine behind ``09_playground``.
+r"""A playground that trains while you watch: the engine behind ``09_playground`` and ``04_activations``' boundaries.
 
 A :class:`TrainingSession` is one small classifier (2 inputs, hidden layers, a sigmoid output) learning one
-of the 2-D data sets of :func:`nnlib.plots.boundary.make_dataset`, one mini-batch step at a time:
+of the 2-D data sets of :func:`nnlib.datasets.make_dataset`, one mini-batch step at a time:
 ``step(n)`` trains, ``reset()`` starts over from the same initial weights, ``state()`` gives what a plot
 needs (the decision boundary on a grid, the loss and accuracy after every step, the weights).
 :func:`paired_sessions` builds a NumPy and a PyTorch session from the same initial weights, so the two
-can train side by side and be compared (:func:`compare`).
+can train side by side and be compared (:func:`compare`). :func:`snapshots` trains a session and keeps its
+boundary every few steps, for a slider that moves through training (04).
 
-Drawing: :class:`nnlib.plots.playground.PlaygroundPlot`; the widget with play, pause, step and reset:
-:func:`nnlib.player.playground`.
+Drawing: :class:`nnlib.plots.playground.PlaygroundPlot` (live, 09) and
+:class:`nnlib.plots.boundary.BoundaryReplayPlot` (snapshots, 04); the widget with play, pause, step and reset:
+:func:`nnlib.player.playground`. This module never imports the plots.
 
 The torch backend trains on one CPU thread (:func:`nnlib.speed.cpu_threads`): a batch of ten rows gains
 nothing from more, and on a busy machine threads waiting for each other made each step twenty times slower.
@@ -20,8 +22,8 @@ import numpy as np
 
 from . import _validation as v
 from . import names
+from .datasets import DATASETS, grid_points, make_dataset
 from .model import BACKENDS, Dense, Sequential
-from .plots import boundary
 from .speed import cpu_threads
 
 OPTIMIZERS = ("sgd", "adam")
@@ -64,7 +66,7 @@ class TrainingSession:
     def __init__(self, dataset="circles", hidden=(4, 4), activation="tanh", learning_rate=0.3, batch_size=10,
                  backend="numpy", optimizer="sgd", n_samples=200, noise=0.15, seed=0, weights=None, device="cpu",
                  resolution=40):
-        self.dataset = v.check_choice(dataset, boundary.DATASETS, "dataset")
+        self.dataset = v.check_choice(dataset, DATASETS, "dataset")
         if not isinstance(hidden, (tuple, list)):
             raise TypeError(f"hidden: expected a tuple of layer widths such as (4, 4), got {type(hidden).__name__}")
         self.hidden = tuple(v.check_positive_int(h, "hidden") for h in hidden)
@@ -76,8 +78,8 @@ class TrainingSession:
         self.backend = v.check_choice(backend, BACKENDS, "backend")
         self.optimizer = v.check_choice(optimizer, OPTIMIZERS, "optimizer")
         self.seed = seed
-        self.X, self.y = boundary.make_dataset(self.dataset, v.check_positive_int(n_samples, "n_samples"), noise, seed)
-        self.xx, self.yy, self._grid = boundary.grid_points(self.X, v.check_positive_int(resolution, "resolution"))
+        self.X, self.y = make_dataset(self.dataset, v.check_positive_int(n_samples, "n_samples"), noise, seed)
+        self.xx, self.yy, self._grid = grid_points(self.X, v.check_positive_int(resolution, "resolution"))
         self.model = Sequential(network_layers(self.hidden, self.activation), backend=self.backend, seed=seed,
                                 device=device if self.backend == "torch" else "cpu")
         if weights is not None:
@@ -153,7 +155,7 @@ class TrainingSession:
         Returns
         -------
         dict
-            ``xx``, ``yy``, ``prob`` (the boundary grid, as :func:`nnlib.plots.boundary.boundary_grid`);
+            ``xx``, ``yy``, ``prob`` (the boundary grid, as :func:`nnlib.datasets.grid_points`);
             ``X``, ``y``; ``loss`` and ``accuracy`` (steps + 1,) on all the data, before training and
             after every step; ``steps``, ``epoch``; ``weights`` ``[W1, b1, ...]``; ``layer_sizes``,
             ``backend``, ``device``.
@@ -181,10 +183,46 @@ def paired_sessions(backends=("numpy", "torch"), **settings):
         raise ValueError("backends: expected at least one of 'numpy', 'torch', 'cuda', got none")
     sessions, weights = {}, settings.pop("weights", None)
     for name in backends:
-        backend, device = ("numpy", "cpu") if name == "numpy" else ("torch", "cuda" if name == "cuda" else "cpu")
-        sessions[name] = TrainingSession(backend=backend, device=device, weights=weights, **settings)
+        sessions[name] = backend_session(name, weights=weights, **settings)
         weights = sessions[name].initial_weights
     return sessions
+
+
+def backend_session(name="numpy", **settings):
+    """A :class:`TrainingSession` for a backend control's value: "numpy", "torch" (CPU) or "cuda" (torch on the GPU)."""
+    name = v.check_choice(name, ("numpy", "torch", "cuda"), "backend")
+    backend, device = ("numpy", "cpu") if name == "numpy" else ("torch", "cuda" if name == "cuda" else "cpu")
+    return TrainingSession(backend=backend, device=device, **settings)
+
+
+def snapshots(session, steps, every=10):
+    """Train ``session`` from its initial weights for ``steps`` steps, keeping its boundary at step 0 and every ``every``.
+
+    With ``batch_size`` equal to the data's rows, a step is an epoch (as in ``04_activations``).
+
+    Returns
+    -------
+    dict
+        ``steps`` (k,): the steps of the snapshots; ``probs`` (k, resolution, resolution): P(class 1) on
+        the grid; ``accuracy`` (k,) at each snapshot; ``loss`` (steps + 1,): the loss on all points before
+        training and after every step; ``xx``, ``yy``, ``X``, ``y``.
+    """
+    steps, every = v.check_positive_int(steps, "steps"), v.check_positive_int(every, "every")
+    session.reset()
+    taken, probs, accuracies = [], [], []
+    for done in range(0, steps + 1, every):
+        if done:
+            session.step(every)
+        taken.append(session.steps)
+        probs.append(session.probabilities())
+        accuracies.append(session.accuracies[-1])
+    if session.steps < steps:  # the last steps, when every does not divide steps
+        session.step(steps - session.steps)
+        taken.append(session.steps)
+        probs.append(session.probabilities())
+        accuracies.append(session.accuracies[-1])
+    return {"steps": np.array(taken), "probs": np.stack(probs), "accuracy": np.array(accuracies),
+            "loss": np.array(session.losses), "xx": session.xx, "yy": session.yy, "X": session.X, "y": session.y}
 
 
 def compare(session_a, session_b):

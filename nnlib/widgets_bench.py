@@ -64,7 +64,7 @@ WIDGETS = [
      {"depth": [11, 12, 13, 14], "weight_scale": _steps(1.0, 0.25, 4)}),
     ("04", "dead units", "nnlib.plots.activations:DeadUnitsPlot", {"bias_shift": -1.0},
      {"bias_shift": _steps(-1.0, 0.25, 6)}),
-    ("04", "playground", "nnlib.plots.boundary:PlaygroundPlot", {"dataset": "spiral", "activation": "relu", "epoch": 100},
+    ("04", "playground", "nnlib.plots.boundary:BoundaryReplayPlot", {"dataset": "spiral", "activation": "relu", "epoch": 100},
      {"epoch": [110, 120, 130, 140, 150, 160]}),
     ("05", "parameter loss", "nnlib.plots.losses:ParameterLossPlot", {"w": 1.0}, {"w": _steps(1.0, 0.25, 6)}),
     ("05", "regression losses", "nnlib.plots.losses:RegressionLossesPlot", {"target": 0.0, "prediction": 1.5, "delta": 1.0},

@@ -8,7 +8,7 @@ import pytest
 import nnlib
 from nnlib import accumulation as acc
 from nnlib import playground as pg
-from nnlib.plots import boundary
+from nnlib import datasets
 
 
 @pytest.mark.parametrize("settings", [
@@ -41,7 +41,7 @@ def test_one_full_batch_step_is_one_fit_step():
     session = pg.TrainingSession(dataset="circles", n_samples=40, batch_size=40, learning_rate=0.5).step(1)
     model = nnlib.Sequential(pg.network_layers((4, 4), "tanh"), seed=0)
     model.compile(loss="binary_cross_entropy", optimizer="sgd", learning_rate=0.5)
-    X, y = boundary.make_dataset("circles", n_samples=40, seed=0)
+    X, y = datasets.make_dataset("circles", n_samples=40, seed=0)
     model.fit(X, y, epochs=1, batch_size=40, shuffle=False, verbose=0)
     assert acc.max_difference(session.model.get_weights(), model.get_weights()) < 1e-15
     assert session.losses[-1] == pytest.approx(model.evaluate(X, y)["loss"], abs=1e-15)
@@ -96,7 +96,8 @@ def test_the_playground_plot_updates_its_artists_in_place():
     assert len(plot.panels["torch"]["loss"].get_xdata()) == 21
     assert len(plot.panels["numpy"]["edges"]) == 2 * 4 + 4 * 4 + 4 * 1
     assert "step 20" in plot.panels["torch"]["readout"].get_text()
-    assert "NumPy vs PyTorch (cpu): boundaries' max |difference| = " in plot.caption.get_text()
+    # two lines, so the caption fits its panel
+    assert "NumPy vs PyTorch (cpu):\nboundaries' max |difference| = " in plot.caption.get_text()
     plot.update(learning_rate=0.1)  # a new setting: the sessions start over, in the same figure
     assert plot.fig is fig and plot.sessions["numpy"].steps == 0
     plot.update(learning_rate=0.1, width=3)  # another network: its diagram is drawn anew, in the same figure

@@ -245,3 +245,30 @@ def test_every_widget_draws_on_cuda_and_says_so(notebook, name, target, start, s
     assert plot.png()
     if name != "penguin":  # 08 gets a CUDA pipeline only where the notebook loads one
         assert "PyTorch (cuda)" in plot.caption.get_text() or name == "memory"
+
+
+# ------------------------------------------------------------------- a legend shows the lines as drawn
+def _legend_entries(legend):
+    """Per legend entry, the (colour, line style) of each line its handle draws."""
+    from matplotlib.lines import Line2D
+
+    return [[(line.get_color(), line.get_linestyle()) for line in row.get_children()[0].get_children()
+             if isinstance(line, Line2D)]
+            for column in legend._legend_handle_box.get_children() for row in column.get_children()]
+
+
+def test_legend_entries_look_like_the_lines_for_each_backend():
+    from nnlib.plots.activations import DepthPlot
+    from nnlib.plots.neuron import WeightPlot
+
+    plot = DepthPlot()
+    plot.figure(backend="both")
+    both = _legend_entries(plot.fig.axes[0].get_legend())
+    # every activation's entry: its colour solid (NumPy) under black dashes (PyTorch), as on the axes
+    assert len(both) == 4 and all(len(e) == 2 and e[1] == ("k", "--") for e in both)
+    plot.update(backend="numpy")
+    assert [len(e) for e in _legend_entries(plot.fig.axes[0].get_legend())] == [1, 1, 1, 1]
+    weight = WeightPlot()
+    weight.figure(w=-2.0)  # a negative weight draws the line in the negative colour: so does its entry
+    entry = _legend_entries(weight.fig.axes[0].get_legend())[1]
+    assert entry == [(weight.line.lines["numpy"].get_color(), "-")]

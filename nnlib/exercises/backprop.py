@@ -6,7 +6,7 @@ that names them, and each exercise's recipe comes on a later try or from ``hint(
 """
 import numpy as np
 
-from ..plots import backprop
+from .. import backprop_by_hand as backprop
 from ._core import NO_RETURN, _is_stub, compare_arrays, later_try, no_answer, recipe, report
 from ._mistakes import _matches, check_value_with_mistakes
 

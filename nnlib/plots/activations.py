@@ -283,8 +283,9 @@ class ActivationPlot(LivePlot):
         self.ax_value, self.ax_slope = fig.subplots(1, 2)
         self.value_lines = BackendLines(self, self.ax_value, lw=2.5)
         self.slope_lines = BackendLines(self, self.ax_slope, lw=2.5)
+        # live bands are drawn over every still artist: translucent, so grid, zero lines and frame show through
         self.bands = [self.live(ax.fill_between([0.0, 1.0], 0, 1, transform=ax.get_xaxis_transform(),
-                                                color="0.85", label="slope < 0.05", zorder=0.5))
+                                                color="0.55", alpha=0.3, lw=0, label="slope < 0.05", zorder=0.5))
                       for ax in (self.ax_value, self.ax_slope)]
         for ax in (self.ax_value, self.ax_slope):
             _axes_style(ax, "")
@@ -324,12 +325,13 @@ class ParametricPlot(LivePlot):
         for col, name in enumerate(self.NAMES):
             for row in range(2):
                 ax = self.axes[row, col]
-                _axes_style(ax, f"{name}(x)" if row == 0 else f"{name}'(x)")
+                _axes_style(ax, "" if row == 0 else f"{name}'(x)")
                 self.default_lines[name, row] = self.live(ax.plot([], [], lw=1.2, ls="--", color="0.5",
                                                                   label="default")[0])
                 self.chosen_lines[name, row] = BackendLines(self, ax, color=COLORS[name], lw=2.5, label="chosen")
             self.axes[0, col].legend(loc="upper left", fontsize=8)
-            self.labels[name] = caption_text(self, self.axes[0, col], y=0.75, ha="left", x=0.02)
+            # the parameters in the title, live: a free text in the axes lay under the legend
+            self.labels[name] = self.live(self.axes[0, col].title)
         self.caption = caption_text(self, self.axes[1, 2])
 
     @staticmethod
@@ -355,7 +357,7 @@ class ParametricPlot(LivePlot):
                 self.chosen_lines[name, row].set(x, {k: r[row] for k, r in results.items()})
                 # limits from x_range and the sliders' ranges only, so moving a parameter redraws only lines
                 self.set_limits(self.axes[row, col], x=(-x_range, x_range), y=self.envelope(name, row, x_range))
-            self.labels[name].set_text(", ".join(f"{k}={v:g}" for k, v in params.items()))
+            self.labels[name].set_text(f"{name}(x), " + ", ".join(f"{k}={v:g}" for k, v in params.items()))
         self.caption.set_text(backend_caption({k: [everything[n][k] for n in everything]
                                                for k in next(iter(everything.values()))}))
 

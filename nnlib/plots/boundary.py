@@ -1,10 +1,11 @@
-r"""Decision boundaries of small classifiers on 2-D data, in the spirit of TensorFlow Playground.
+r"""Decision boundaries of small classifiers on 2-D data, in the spirit of TensorFlow Playground (``04_activations``).
 
-Data: :func:`make_dataset` (seeded toy sets), :func:`grid_points` and :func:`boundary_grid` (a model's
-probability on a grid covering the data), :func:`train_snapshots` (train one nnlib network and keep the
-boundary every few epochs) and :func:`playground_run` (the same, cached, so a widget can switch between
-activations instantly). Drawing: :func:`plot_decision_boundary` (any ``predict`` function, reusable in
-any notebook), :func:`plot_playground` (the widget) and :func:`plot_boundaries_grid` (a static figure).
+Data: the toy sets of :func:`nnlib.datasets.make_dataset`; :func:`boundary_grid` (a model's probability on
+a grid covering the data); :func:`playground_run` (a :class:`nnlib.playground.TrainingSession`, the one that
+``09_playground`` trains live, trained with Adam on full batches and its boundary kept every few epochs, cached,
+so a widget can switch between activations instantly). Drawing: :func:`plot_decision_boundary` (any ``predict``
+function, reusable in any notebook), :class:`BoundaryReplayPlot` and :func:`plot_boundary_replay` (the widget)
+and :func:`plot_boundaries_grid` (a static figure).
 
 Every model here is a binary classifier whose ``predict(X)`` returns :math:`P(y = 1 \mid x)`, shape (n, 1)
 or (n,); ``nnlib.Sequential`` with a sigmoid output does exactly that.
@@ -16,10 +17,9 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from .. import names
-from ..model import Dense, Sequential
+from .. import playground as pg
+from ..datasets import DATASETS, grid_points, make_dataset  # noqa: F401  (their old home: kept importable here)
 from .live import BackendLines, LivePlot, backend_caption, caption_text, chosen_backends
-
-DATASETS = ("moons", "circles", "xor", "spiral")
 
 #: point colours for class 0 and class 1, and a pale background map between them (through white at 0.5)
 POINT_COLORS = ("#1f5fa8", "#d9480f")
@@ -30,65 +30,6 @@ HIDDEN_ACTIVATIONS = tuple(name for name in names.ACTIVATIONS if name != "softma
 
 
 # ------------------------------------------------------------------------------------------ data
-def make_dataset(name="moons", n_samples=200, noise=0.15, seed=0):
-    """A seeded 2-D binary dataset.
-
-    Parameters
-    ----------
-    name : {"moons", "circles", "xor", "spiral"}
-        Two interleaved half-moons; a ring around a disc; the four quadrants with the sign of
-        :math:`x_1 x_2` as the label; two interleaved spiral arms.
-    n_samples : int
-    noise : float
-        Standard deviation of the Gaussian noise added to each point (in the data's units).
-    seed : int
-
-    Returns
-    -------
-    X : ndarray, shape (n_samples, 2)
-    y : ndarray of int, shape (n_samples,), values 0 or 1
-    """
-    rng = np.random.default_rng(seed)
-    if name == "moons":
-        from sklearn.datasets import make_moons
-        X, y = make_moons(n_samples, noise=noise, random_state=seed)
-        X = (X - [0.5, 0.25]) * 1.5  # centre it on the origin, like the others
-    elif name == "circles":
-        from sklearn.datasets import make_circles
-        X, y = make_circles(n_samples, noise=noise / 2, factor=0.45, random_state=seed)
-        X = X * 1.5
-    elif name == "xor":
-        X = rng.uniform(-1.5, 1.5, size=(n_samples, 2))
-        y = (X[:, 0] * X[:, 1] > 0).astype(int)
-        X = X + rng.normal(0, noise / 2, size=X.shape)
-    elif name == "spiral":
-        half = n_samples // 2
-        t = np.sqrt(rng.uniform(0, 1, size=n_samples)) * 3 * np.pi   # more points far out, where arms are long
-        y = (np.arange(n_samples) >= half).astype(int)
-        angle = t + np.pi * y
-        X = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1) / (3 * np.pi) * 1.8
-        X = X + rng.normal(0, noise / 2, size=X.shape)
-    else:
-        raise ValueError(f"name: expected one of {list(DATASETS)}, got {name!r}")
-    return X.astype(np.float64), np.asarray(y, dtype=np.int64)
-
-
-def grid_points(X, resolution=80, margin=0.4):
-    """A ``resolution`` x ``resolution`` grid covering the points ``X`` plus ``margin`` on every side.
-
-    Returns
-    -------
-    xx, yy : ndarray, shape (resolution, resolution)
-        Coordinates as from ``np.meshgrid``.
-    points : ndarray, shape (resolution**2, 2)
-        The same grid as rows ``(x1, x2)``, ready for ``model.predict``.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
-
-
 def boundary_grid(predict, X, resolution=80, margin=0.4):
     """A model's probability of class 1 over the grid of :func:`grid_points`.
 
@@ -107,59 +48,17 @@ def boundary_grid(predict, X, resolution=80, margin=0.4):
     return {"xx": xx, "yy": yy, "prob": prob}
 
 
-def build_classifier(activation="relu", hidden=(8, 8), seed=0, backend="numpy"):
-    """``2 -> hidden... -> 1`` network: ``activation`` in every hidden layer, sigmoid output.
-
-    ``backend``: "numpy", "torch" (on the CPU) or "cuda" (the torch backend on the GPU).
-    """
-    sizes = (2, *hidden)
-    layers = [Dense(n_in, n_out, activation) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    layers.append(Dense(sizes[-1], 1, "sigmoid"))
-    if backend == "numpy":
-        return Sequential(layers, backend="numpy", seed=seed)
-    return Sequential(layers, backend="torch", seed=seed, device="cuda" if backend == "cuda" else "cpu")
-
-
-def train_snapshots(X, y, activation="relu", hidden=(8, 8), epochs=300, every=10, learning_rate=0.03,
-                    seed=0, backend="numpy", resolution=60):
-    """Train :func:`build_classifier` with Adam on full batches, keeping the boundary every ``every`` epochs.
-
-    Returns
-    -------
-    dict
-        ``epochs`` (k,): the epochs of the snapshots (0 = before training); ``probs`` (k, resolution,
-        resolution): P(class 1) on the grid; ``accuracy`` (k,): training accuracy at each snapshot;
-        ``xx``, ``yy``; ``loss`` (epochs,): the mean training loss of each epoch; ``model``.
-    """
-    model = build_classifier(activation, hidden, seed, backend)
-    model.compile(loss="binary_cross_entropy", optimizer="adam", learning_rate=learning_rate)
-    xx, yy, points = grid_points(X, resolution)
-    snapshots, probs, accuracies = [], [], []
-
-    def snapshot(epoch, logs=None):
-        if epoch % every == 0:
-            snapshots.append(epoch)
-            probs.append(model.predict(points).reshape(xx.shape))
-            accuracies.append(float(np.mean((model.predict(X)[:, 0] > 0.5) == np.asarray(y))))
-
-    snapshot(0)
-    # fit calls back with a 0-based epoch index after that epoch's step: epoch + 1 epochs are done
-    history = model.fit(X, y, epochs=epochs, batch_size=len(X), verbose=0,
-                        callbacks=[lambda epoch, logs: snapshot(epoch + 1)])
-    return {"epochs": np.array(snapshots), "probs": np.stack(probs), "accuracy": np.array(accuracies),
-            "xx": xx, "yy": yy, "loss": np.array(history["loss"]), "model": model}
-
-
 @lru_cache(maxsize=None)
 def playground_run(dataset="moons", activation="relu", epochs=300, seed=0, backend="numpy"):
-    """:func:`train_snapshots` on :func:`make_dataset` (``dataset``, seeded), cached per argument tuple.
-
-    The first call for a (dataset, activation, backend) trains (a fraction of a second); every later
-    call, e.g. from a widget, returns the stored result at once.
+    """A ``2 -> 8 -> 8 -> 1`` :class:`nnlib.playground.TrainingSession` on ``dataset``, trained with Adam
+    (learning rate 0.03) on full batches, so a step is an epoch: :func:`nnlib.playground.snapshots` every
+    10 epochs, with ``epochs`` (k,) the epochs of the snapshots. Cached per argument tuple: the first call
+    trains (about a second), every later one, e.g. from a widget, returns the stored result at once.
     """
-    X, y = make_dataset(dataset, seed=seed)
-    run = train_snapshots(X, y, activation, epochs=epochs, seed=seed, backend=backend)
-    run.update(X=X, y=y)
+    session = pg.backend_session(backend, dataset=dataset, hidden=(8, 8), activation=activation, learning_rate=0.03,
+                                 batch_size=200, optimizer="adam", n_samples=200, seed=seed, resolution=60)
+    run = pg.snapshots(session, epochs, every=10)
+    run["epochs"] = run.pop("steps")
     return run
 
 
@@ -203,8 +102,9 @@ def boundary_lines(xx, yy, prob, level=0.5):
     return contourpy.contour_generator(xx, yy, prob).lines(level)
 
 
-class PlaygroundPlot(LivePlot):
-    """The widget: the boundary after ``epoch`` epochs (left) and the training loss so far (right).
+class BoundaryReplayPlot(LivePlot):
+    """The widget of 04: the boundary after ``epoch`` epochs (left) and the training loss so far (right), replayed
+    from :func:`playground_run`'s snapshots.
 
     With ``backend="both"`` the NumPy network's boundary is shaded and drawn solid, the PyTorch
     network's (same initial weights, same data) drawn dashed, and both loss curves overlaid.
@@ -255,24 +155,23 @@ class PlaygroundPlot(LivePlot):
                       float(first["yy"].max()))
             self.image.set_extent(extent)
             self.set_limits(self.ax, x=extent[:2], y=extent[2:])
-            epochs = np.arange(1, first["loss"].size + 1)
-            self.set_limits(self.ax_loss, x=(0, epochs[-1] + 1),
+            self.set_limits(self.ax_loss, x=(0, first["loss"].size),
                             y=(10 ** np.floor(np.log10(first["loss"].min())), 10 ** np.ceil(np.log10(first["loss"].max()))))
         self.image.set_data(first["probs"][i])
         for name, contour in self.contours.items():
             contour.set_visible(name in runs)
             if name in runs:
                 contour.set_segments(boundary_lines(first["xx"], first["yy"], runs[name]["probs"][i]))
-        epochs = np.arange(1, first["loss"].size + 1)
+        epochs = np.arange(first["loss"].size)  # the loss before training, then after every epoch
         self.full_loss.set_data(epochs, first["loss"])
-        self.loss_lines.set(epochs[:shown], {name: run["loss"][:shown] for name, run in runs.items()})
+        self.loss_lines.set(epochs[:shown + 1], {name: run["loss"][:shown + 1] for name, run in runs.items()})
         self.set_title(self.ax, f"{activation} on {dataset}: epoch {shown}, accuracy {first['accuracy'][i]:.0%}")
         self.caption.set_text(backend_caption({name: run["probs"][i] for name, run in runs.items()}))
 
 
-def plot_playground(dataset="moons", activation="relu", epoch=300, backend="numpy"):
-    """The :class:`PlaygroundPlot` as a static figure."""
-    return PlaygroundPlot().figure(dataset=dataset, activation=activation, epoch=epoch, backend=backend)
+def plot_boundary_replay(dataset="moons", activation="relu", epoch=300, backend="numpy"):
+    """The :class:`BoundaryReplayPlot` as a static figure."""
+    return BoundaryReplayPlot().figure(dataset=dataset, activation=activation, epoch=epoch, backend=backend)
 
 
 def plot_boundaries_grid(datasets=("moons", "circles", "xor", "spiral"),

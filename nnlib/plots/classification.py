@@ -270,7 +270,9 @@ class PenguinPredictionPlot(LivePlot):
         for ax, (cx, cy) in zip(axes[:2], self.PAIRS):
             for color, (label, values) in zip(CLASS_COLORS, class_groups(self.X, self.y, [cx, cy]).items()):
                 ax.scatter(values[:, 0], values[:, 1], s=8, alpha=0.45, color=color, label=str(label))
-            self.stars.append(self.live(ax.scatter([0.0], [0.0], marker="*", s=320, color="black", edgecolor="white",
+            # the star starts inside the clouds: at (0, 0) it stretched the axes from 0 and squeezed them into a corner
+            middle = np.nanmedian(np.asarray(self.X[[cx, cy]], dtype=np.float64), axis=0)
+            self.stars.append(self.live(ax.scatter(middle[:1], middle[1:], marker="*", s=320, color="black", edgecolor="white",
                                                    zorder=3, label="this penguin")))
             ax.set_xlabel(cx)
             ax.set_ylabel(cy)

@@ -164,7 +164,8 @@ class WeightedInputPlot(LivePlot):
         axes[1].set_xlabel("neuron")
         axes[3].set_xlabel("neuron")
         self.suptitle = self.live(fig.suptitle(" ", fontsize=11))
-        self.caption = self.live(fig.text(0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="0.25"))
+        # a figure label, not a free text: the layout keeps room for it below the axis labels
+        self.caption = self.live(fig.supxlabel(" ", x=0.99, ha="right", fontsize=8, color="0.25"))
 
     def update(self, sample=0, neuron=0, backend="numpy"):
         X, W, b = self.X, self.W, self.b

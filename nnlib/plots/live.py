@@ -162,7 +162,7 @@ class LivePlot:
     def __init__(self):
         self.fig = None
         self._background = None
-        self._animated = []
+        self._animated, self._legends = [], []
 
     # --- what a subclass defines
     def setup(self, fig):
@@ -233,6 +233,12 @@ class LivePlot:
         fig = self.fig
         canvas = fig.canvas
         if self._background is None or fig.stale:
+            # Legends go on top of the live lines, bands and points (a still legend would lie under them): left
+            # out of the background, drawn once over it and kept as pictures, pasted last on every frame.
+            legends = [lg for lg in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]
+                       if lg is not None and lg.get_visible()]
+            for legend in legends:
+                legend.set_animated(True)
             canvas.draw()  # animated artists are left out of a normal draw
             if self._background is None and fig.get_layout_engine() is not None:
                 # The layout is computed once: recomputing it on every full draw would cost more than
@@ -240,14 +246,21 @@ class LivePlot:
                 fig.set_layout_engine("none")
                 fig.stale = False
             self._background = canvas.copy_from_bbox(fig.bbox)
-            self._animated = sorted((a for ax in fig.axes for a in ax.get_children() if a.get_animated()),
-                                    key=lambda a: a.get_zorder())
+            for legend in legends:
+                fig.draw_artist(legend)
+            self._legends = [canvas.copy_from_bbox(legend.get_window_extent().padded(1)) for legend in legends]
+            self._animated = sorted((a for ax in fig.axes for a in ax.get_children()
+                                     if a.get_animated() and a not in legends), key=lambda a: a.get_zorder())
             self._animated += [t for t in fig.texts if t.get_animated()]
         else:
             canvas.restore_region(self._background)
         for artist in self._animated:
             if artist.get_visible():
                 fig.draw_artist(artist)
+        for picture in self._legends:
+            canvas.restore_region(picture)
+        # drawing a legend places its box again, which marks the figure stale; all of it is drawn now
+        fig.stale = False
         return encode_png(np.asarray(canvas.buffer_rgba()))
 
 
@@ -293,6 +306,7 @@ class BackendLines:
     """
 
     def __init__(self, plot, ax, color="C0", label=None, **style):
+        self.ax, self.label, self._shown = ax, label, None
         self.lines = {}
         for name in ("numpy", "torch", "cuda"):
             own = dict(style, color=color)
@@ -300,6 +314,7 @@ class BackendLines:
                 own.update(BACKEND_STYLE[name])
             (line,) = ax.plot([], [], label=label if name == "numpy" else None, **own)
             self.lines[name] = plot.live(line)
+        self.lines["numpy"]._backend_lines = self  # the legend finds the other backends' lines from its entry
 
     def set(self, x, ys, color=None):
         """Show ``ys[name]`` against ``x`` (or ``x[name]`` when ``x`` is a dict) for each backend in ``ys``;
@@ -317,6 +332,31 @@ class BackendLines:
                     line.set_linestyle(numpy_style.get_linestyle() if single else BACKEND_STYLE[name]["ls"])
                     line.set_color(numpy_style.get_color() if single else BACKEND_STYLE[name]["color"])
                     line.set_linewidth(numpy_style.get_linewidth() if single else BACKEND_STYLE[name]["lw"])
+        shown = tuple(ys)
+        drawn_color = self.lines["numpy"].get_color()
+        if (shown, drawn_color) != self._shown:  # only then: a new legend means a full redraw
+            self._shown = (shown, drawn_color)
+            self._relegend()
+
+    def _relegend(self):
+        """Make the legend's entry for these lines look as they are drawn: one line, or for several backends
+        the dashed PyTorch line over the NumPy one (a still legend keeps the look it had when it was made)."""
+        legend = self.ax.get_legend()
+        if legend is None or self.label is None:
+            return
+        from matplotlib.legend_handler import HandlerTuple
+
+        handles, labels = self.ax.get_legend_handles_labels()
+        # every BackendLines of the axes, not only this one: the new legend replaces the whole old one
+        handles = [h._backend_lines.drawn() if hasattr(h, "_backend_lines") else h for h in handles]
+        new = self.ax.legend(handles, labels, loc=legend._loc, fontsize=legend.prop.get_size(),
+                             handler_map={tuple: HandlerTuple(ndivide=None)})
+        new.set_animated(legend.get_animated())
+
+    def drawn(self):
+        """The lines shown, as a legend handle: one line, or a tuple drawn one over the other."""
+        shown = self._shown[0] if self._shown else ("numpy",)
+        return tuple(self.lines[name] for name in shown)
 
 
 def caption_text(plot, ax, x=0.99, y=0.02, **style):

@@ -562,7 +562,8 @@ class OutlierFitsPlot(LivePlot):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9, loc="upper left")
         self.live(ax.title)
-        self.readout = caption_text(self, ax, x=0.02, y=0.6, ha="left", fontsize=9)
+        # hangs below the legend (five entries reach down to about 0.72 of the height)
+        self.readout = caption_text(self, ax, x=0.02, y=0.68, ha="left", va="top", fontsize=9)
         self.caption = caption_text(self, ax)
 
     def update(self, outlier_shift=0.0, delta=1.0, backend="numpy"):

@@ -27,6 +27,8 @@ Example
 >>> fig = plot_network([2, 3, 1], weights=[W1, W2], node_values=[x, h, y],
 ...                    edge_labels="weights", highlight_edges=[(1, 0, 0)], highlight_nodes=[(2, 0)])
 """
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
@@ -285,5 +287,6 @@ def plot_network(layer_sizes, weights=None, *, title=None, figsize=None, **optio
     ax = fig.subplots()
     draw_network(ax, sizes, weights, **options)
     if title:
-        ax.set_title(title)
+        # wrapped to the figure's width (about 0.1 inch per character at the title's size): never cut off
+        ax.set_title(textwrap.fill(title, width=max(20, int(figsize[0] / 0.1))))
     return fig

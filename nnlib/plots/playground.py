@@ -86,9 +86,9 @@ class PlaygroundPlot(LivePlot):
                 # animated too: drawn after the image, so the points stay on top of it
                 self.live(ax_b.scatter(points[:, 0], points[:, 1], s=9, c=color, edgecolors="white",
                                        linewidths=0.4, zorder=2))
-            ax_b.set_xticks([])
-            ax_b.set_yticks([])
+            ax_b.tick_params(labelsize=7, length=2, pad=1)  # the data's coordinates, small: the picture matters
             ax_b.set_title(LABELS[name], fontsize=10, color=STYLE[name]["color"])
+            ax_n.set_title("weights: blue > 0, red < 0,\nthicker = larger |weight|", fontsize=8, color="#555555")
             (loss,) = self.ax_loss.plot([], [], label=LABELS[name], **STYLE[name])
             readout = self.live(ax_b.text(0.02, 0.02, "", transform=ax_b.transAxes, fontsize=8, va="bottom",
                                           bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.8", "alpha": 0.85},
@@ -102,8 +102,12 @@ class PlaygroundPlot(LivePlot):
         self.ax_loss.set_ylabel("loss on all points (binary cross-entropy)")
         self.ax_loss.grid(alpha=0.3, which="both")
         self.ax_loss.legend(loc="upper right", fontsize=8)
+        # boxed, as the curve may pass under it; out of the layout, which must not shrink the axes around it
         self.caption = self.live(self.ax_loss.text(0.02, 0.02, "", transform=self.ax_loss.transAxes, fontsize=8,
-                                                   va="bottom", color="0.25"))
+                                                   va="bottom", color="0.25", zorder=5,
+                                                   bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.8",
+                                                         "alpha": 0.85}))
+        self.caption.set_in_layout(False)
 
     def update(self, dataset="circles", hidden_layers=2, width=4, activation="tanh", learning_rate=0.3, batch_size=10,
                optimizer="sgd", backend="both"):
@@ -140,7 +144,7 @@ class PlaygroundPlot(LivePlot):
         if len(states) > 1:
             first, *others = states.values()
             difference = max(float(np.max(np.abs(first["prob"] - o["prob"]))) for o in others)
-            text += f"\n{labels}: boundaries' max |difference| = {difference:.2g}"
+            text += f"\n{labels}:\nboundaries' max |difference| = {difference:.2g}"
         else:
             text += f"\ncomputed by {labels}"
         self.caption.set_text(text)
@@ -149,7 +153,7 @@ class PlaygroundPlot(LivePlot):
         panel = self.panels[name]
         self.empty(panel["network"])
         drawn = network.draw_network(panel["network"], state["layer_sizes"], state["weights"][0::2],
-                                     weight_limit=WEIGHT_LIMIT, max_width=4.0)
+                                     weight_limit=WEIGHT_LIMIT, max_width=4.0, legend=False)  # key: the title
         for column in drawn["node_patches"]:  # drawn over the (live) edges, as in the static diagram
             for node in column:
                 self.live(node)
