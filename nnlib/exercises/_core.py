@@ -16,10 +16,18 @@ Hints come in steps, so that a check makes the learner think before it tells:
 
 The full answer is only in the solution notebook.
 
+While nbgrader grades or validates a notebook (it sets ``NBGRADER_EXECUTION`` in the kernel), a check
+that does not pass prints its line all the same and then raises :class:`ExerciseNotPassed`, so that
+nbgrader scores that check cell 0 and ``nbgrader validate`` names it; a check that passes returns
+None there, so that the cell shows no value nbgrader would read as a partial grade. Outside nbgrader
+nothing raises.
+
 Per-notebook checkers (``nnlib/exercises/<topic>.py``) build on these functions and on
 :func:`report`, :func:`no_answer`, :func:`compare_arrays` and :func:`is_stub` for answers of their own shape, and
 register each exercise's recipe with :func:`recipe`.
 """
+import os
+
 import numpy as np
 
 PASS = "✅"
@@ -33,6 +41,18 @@ RECIPES = {}
 #: how many wrong (not stub) answers each exercise got in this kernel
 _tries = {}
 _last = [None]  # the name of the exercise checked last
+#: the values nbgrader gives NBGRADER_EXECUTION in the kernel it runs a notebook in (nbgrader 0.9:
+#: converters/autograde.py, validator.py)
+GRADING = ("autograde", "validate")
+
+
+class ExerciseNotPassed(AssertionError):
+    """A check did not pass while nbgrader graded the notebook (the learner's line is printed above)."""
+
+
+def grading():
+    """Whether nbgrader is running this kernel to grade or validate the notebook."""
+    return os.environ.get("NBGRADER_EXECUTION") in GRADING
 
 
 def recipe(name, text):
@@ -118,7 +138,12 @@ def report(ok, name, detail="", hint=None, *, stub=False):
     Returns
     -------
     bool
-        ``ok``.
+        ``ok``. While nbgrader grades (see :func:`grading`): None when ``ok``.
+
+    Raises
+    ------
+    ExerciseNotPassed
+        Only while nbgrader grades, when not ``ok`` (stub or wrong): after the line is printed.
     """
     ok = bool(ok)
     _last[0] = name
@@ -137,6 +162,10 @@ def report(ok, name, detail="", hint=None, *, stub=False):
         elif name in RECIPES:
             extra += f" {STUCK}."
         print(f"{FAIL} {name}: {detail}.{extra}")
+    if grading():
+        if not ok:
+            raise ExerciseNotPassed(f"{name}: not passed (see the line above)")
+        return None
     return ok
 
 
@@ -318,14 +347,16 @@ def check_value(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8, array
         ok = isinstance(value, kind) and bool(value == expected)
         shown = f"expected {expected!r}, got {_fmt(value)}" if later_try(name) else f"{_fmt(value)} is not it"
         return report(ok, name, "" if ok else shown, hint)
+    # report() stays outside the try: while nbgrader grades it raises, and `except Exception` would catch that
     try:
         kind = _kind_problem(value, array)
         if kind is not None:
-            return report(False, name, kind[0], hint or kind[1])
-        reveal = later_try(name) and np.ndim(expected) > 0
-        problem = compare_arrays(value, expected, rtol, atol, reveal=reveal)
-        if problem is not None and hint is None:
-            hint = pattern(value, expected, rtol, atol)
+            problem, hint = kind[0], hint or kind[1]
+        else:
+            reveal = later_try(name) and np.ndim(expected) > 0
+            problem = compare_arrays(value, expected, rtol, atol, reveal=reveal)
+            if problem is not None and hint is None:
+                hint = pattern(value, expected, rtol, atol)
     except Exception as exc:  # only a checker's own bad `expected` gets here; still, never stop the notebook
         problem = f"could not compare the answer ({type(exc).__name__}: {exc})"
     return report(problem is None, name, problem or "", hint)
@@ -396,11 +427,12 @@ def check_function(fn, reference, inputs, *, name, hint=None, rtol=1e-6, atol=1e
         try:
             kind = _kind_problem(got, array)
             if kind is not None:
-                return report(False, name, f"for input ({shown}): {kind[0]}", hint or kind[1])
-            expected = reference(*args)
-            problem = compare_arrays(got, expected, rtol, atol, reveal=reveal)
-            if problem is not None and hint is None:
-                hint = pattern(got, expected, rtol, atol)
+                problem, hint = kind[0], hint or kind[1]
+            else:
+                expected = reference(*args)
+                problem = compare_arrays(got, expected, rtol, atol, reveal=reveal)
+                if problem is not None and hint is None:
+                    hint = pattern(got, expected, rtol, atol)
         except Exception as exc:
             problem = f"could not compare the result ({type(exc).__name__}: {exc})"
         if problem is not None:
