@@ -361,6 +361,8 @@ def test_while_nbgrader_grades_a_check_that_does_not_pass_prints_its_line_then_r
     # the learner's one line, as outside nbgrader: not a second "could not compare" line from a caught verdict
     assert captured.out.count("\n") == 1 and captured.out.startswith(NOT_YET), captured.out
     assert captured.err == ""
+    # `nbgrader validate` shows the error only: it carries the same line
+    assert str(raised.value) == captured.out.rstrip("\n")
 
 
 def test_while_nbgrader_grades_a_passing_check_prints_its_line_and_shows_no_value(capsys, monkeypatch):

@@ -17,8 +17,9 @@ Hints come in steps, so that a check makes the learner think before it tells:
 The full answer is only in the solution notebook.
 
 While nbgrader grades or validates a notebook (it sets ``NBGRADER_EXECUTION`` in the kernel), a check
-that does not pass prints its line all the same and then raises :class:`ExerciseNotPassed`, so that
-nbgrader scores that check cell 0 and ``nbgrader validate`` names it; a check that passes returns
+that does not pass prints its line all the same and then raises :class:`ExerciseNotPassed` with that
+line as its message (shown as a one-line error, not a traceback through the checker), so that nbgrader
+scores that check cell 0 and ``nbgrader validate`` shows the line; a check that passes returns
 None there, so that the cell shows no value nbgrader would read as a partial grade. Outside nbgrader
 nothing raises.
 
@@ -53,6 +54,29 @@ class ExerciseNotPassed(AssertionError):
 def grading():
     """Whether nbgrader is running this kernel to grade or validate the notebook."""
     return os.environ.get("NBGRADER_EXECUTION") in GRADING
+
+
+def _one_line_traceback(shell, etype, value, tb, tb_offset=None):
+    """IPython's error output for :class:`ExerciseNotPassed`: the check's line, without the checker's frames
+    (what ``nbgrader validate`` and the feedback show)."""
+    stb = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, stb)  # what IPython's showtraceback sends, with this traceback
+    return stb
+
+
+def _shorten_tracebacks():
+    """While nbgrader grades in an IPython kernel, show a not-passed check as one line instead of a traceback."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((ExerciseNotPassed,), _one_line_traceback)
+
+
+if grading():
+    _shorten_tracebacks()
 
 
 def recipe(name, text):
@@ -150,9 +174,9 @@ def report(ok, name, detail="", hint=None, *, stub=False):
     # one line, always: an exception message from the learner's code may span several
     detail = " ".join(line.strip() for line in str(detail).splitlines() if line.strip())
     if ok:
-        print(f"{PASS} {name}: correct{(' — ' + detail) if detail else ''}")
+        line = f"{PASS} {name}: correct{(' — ' + detail) if detail else ''}"
     elif stub:
-        print(f"{FAIL} {name}: {detail}.")
+        line = f"{FAIL} {name}: {detail}."
     else:
         later = later_try(name)
         _tries[name] = _tries.get(name, 0) + 1
@@ -161,10 +185,11 @@ def report(ok, name, detail="", hint=None, *, stub=False):
             extra += f" Recipe: {RECIPES[name]}"
         elif name in RECIPES:
             extra += f" {STUCK}."
-        print(f"{FAIL} {name}: {detail}.{extra}")
+        line = f"{FAIL} {name}: {detail}.{extra}"
+    print(line)
     if grading():
         if not ok:
-            raise ExerciseNotPassed(f"{name}: not passed (see the line above)")
+            raise ExerciseNotPassed(line)  # `nbgrader validate` shows the error, not the printed line
         return None
     return ok
 
