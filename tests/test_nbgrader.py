@@ -47,7 +47,8 @@ def _start(*args, course):
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     env.pop("NBGRADER_EXECUTION", None)
-    return subprocess.Popen([sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
+    env["NNLIB_COURSE"] = str(course)  # the course folder nbgrader_config.py gives nbgrader
+    return subprocess.Popen([sys.executable, "-m", "nbgrader", *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -100,7 +101,7 @@ def course(tmp_path_factory):
             nb = _submission(student, release / f"{name}.ipynb", ROOT / "notebooks" / "solutions" / f"{name}.ipynb")
             nbformat.write(nb, folder / f"{name}.ipynb")
     nbgrader("autograde", ASSIGNMENT, course=course)
-    nbgrader("export", f"--to={course / 'grades.csv'}", course=course)
+    nbgrader("export", course=course)
     return course
 
 
@@ -179,6 +180,9 @@ def test_validate_fails_a_wrong_notebook_and_passes_a_right_one(course):
 
 
 def test_nbgrader_writes_only_into_the_course_folder(course):
-    # nothing of nbgrader's lands in the repository (course/ there is the default root, ignored by git)
+    # nothing of nbgrader's lands in the repository, whose root is nbgrader's (course/ there is the default
+    # course folder, ignored by git)
     for name in ("release", "submitted", "autograded", "feedback", "gradebook.db", "grades.csv", ".nbgrader.log"):
         assert not (ROOT / name).exists(), name
+        assert not (ROOT / "notebooks" / name).exists(), name
+    assert {p.name for p in course.iterdir()} == {"release", "submitted", "autograded", "gradebook.db", "grades.csv"}
