@@ -27,9 +27,9 @@ Per-notebook checkers (``nnlib/exercises/<topic>.py``) build on these functions 
 :func:`report`, :func:`no_answer`, :func:`compare_arrays` and :func:`is_stub` for answers of their own shape, and
 register each exercise's recipe with :func:`recipe`.
 """
-import os
-
 import numpy as np
+
+from ._grading import ExerciseNotPassed, grading
 
 PASS = "✅"
 FAIL = "❌ Not yet —"
@@ -42,41 +42,6 @@ RECIPES = {}
 #: how many wrong (not stub) answers each exercise got in this kernel
 _tries = {}
 _last = [None]  # the name of the exercise checked last
-#: the values nbgrader gives NBGRADER_EXECUTION in the kernel it runs a notebook in (nbgrader 0.9:
-#: converters/autograde.py, validator.py)
-GRADING = ("autograde", "validate")
-
-
-class ExerciseNotPassed(AssertionError):
-    """A check did not pass while nbgrader graded the notebook (the learner's line is printed above)."""
-
-
-def grading():
-    """Whether nbgrader is running this kernel to grade or validate the notebook."""
-    return os.environ.get("NBGRADER_EXECUTION") in GRADING
-
-
-def _one_line_traceback(shell, etype, value, tb, tb_offset=None):
-    """IPython's error output for :class:`ExerciseNotPassed`: the check's line, without the checker's frames
-    (what ``nbgrader validate`` and the feedback show)."""
-    stb = [f"{etype.__name__}: {value}"]
-    shell._showtraceback(etype, value, stb)  # what IPython's showtraceback sends, with this traceback
-    return stb
-
-
-def _shorten_tracebacks():
-    """While nbgrader grades in an IPython kernel, show a not-passed check as one line instead of a traceback."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is not None:
-        shell.set_custom_exc((ExerciseNotPassed,), _one_line_traceback)
-
-
-if grading():
-    _shorten_tracebacks()
 
 
 def recipe(name, text):
