@@ -356,3 +356,73 @@ def test_every_exercise_has_a_recipe():
         source = inspect.getsource(importlib.import_module(f"nnlib.exercises.{module.name}"))
         missing += [(module.name, n) for n in re.findall(r'\bname\s*=\s*"([^"]+)"', source) if n not in RECIPES]
     assert missing == [], f"exercises without a recipe: {missing}"
+# ------------------------------------------------------------------- while nbgrader grades the notebook
+def _every_check_with_a_stub():
+    """Each exercise's check with the learner's stub: None, or a function whose body is `...`."""
+    return [(check, ((lambda *a, **k: None) if callable(args[0]) else None, *args[1:]))
+            for check, args in _every_check_with_a_wrong_answer()]
+
+
+def _playground_wrong():
+    from nnlib.exercises.playground import check_n_parameters
+
+    return [(check_n_parameters, (lambda hidden: 0,)), (check_n_parameters, (lambda hidden: None,))]
+
+
+@pytest.mark.parametrize("check, args", _every_check_with_a_wrong_answer() + _every_check_with_a_stub()
+                         + _playground_wrong(), ids=lambda x: getattr(x, "__name__", "")[:40])
+@pytest.mark.parametrize("execution", ["autograde", "validate"])
+def test_while_nbgrader_grades_a_check_that_does_not_pass_prints_its_line_then_raises(capsys, monkeypatch, check,
+                                                                                         args, execution):
+    from nnlib.exercises._core import ExerciseNotPassed
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", execution)
+    reset_tries()
+    capsys.readouterr()
+    with pytest.raises(ExerciseNotPassed) as raised:
+        check(*args)
+    assert isinstance(raised.value, AssertionError)
+    captured = capsys.readouterr()
+    # the learner's one line, as outside nbgrader: not a second "could not compare" line from a caught verdict
+    assert captured.out.count("\n") == 1 and captured.out.startswith(NOT_YET), captured.out
+    assert captured.err == ""
+    # `nbgrader validate` shows the error only: it carries the same line
+    assert str(raised.value) == captured.out.rstrip("\n")
+
+
+def test_while_nbgrader_grades_a_passing_check_prints_its_line_and_shows_no_value(capsys, monkeypatch):
+    # nbgrader reads a check cell's value as a partial grade: True is not a number (a warning, then full marks)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert check_function(lambda x: 2 * x, double, INPUTS, name="dbl") is None
+    assert check_value(np.array([1.0, 2.0]), [1.0, 2.0], name="v", array=True) is None
+    assert capsys.readouterr().out == "✅ dbl: correct — all 3 test inputs match\n✅ v: correct\n"
+
+
+@pytest.mark.parametrize("execution", [None, "", "generate", "yes"])
+def test_outside_nbgrader_grading_a_check_never_raises(capsys, monkeypatch, execution):
+    if execution is None:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    else:
+        monkeypatch.setenv("NBGRADER_EXECUTION", execution)
+    assert check_value(None, 1.0, name="v") is False
+    assert check_value(2.0, 1.0, name="v") is False
+    assert check_value(1.0, 1.0, name="v") is True
+
+
+def test_no_checker_reports_inside_a_try():
+    # while nbgrader grades, report() raises: a checker's `except Exception` around it would catch the verdict
+    # and print a second line instead
+    import ast
+    from pathlib import Path
+
+    import nnlib.exercises
+
+    found = []
+    for path in sorted(Path(nnlib.exercises.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Try):
+                for call in (n for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+                    name = getattr(call.func, "id", getattr(call.func, "attr", ""))
+                    if name in ("report", "no_answer") or name.startswith("check_"):
+                        found.append(f"{path.name}:{call.lineno} {name}")
+    assert found == []

@@ -73,7 +73,8 @@ def _pair(answer="x = 42", solution_says="✅ x: correct", learner_says="❌ Not
     sol = nbformat.v4.new_notebook()
     sol.cells = [nbformat.v4.new_code_cell(f"### BEGIN SOLUTION\n# LEARNER: x = None\n{answer}\n### END SOLUTION",
                                            execution_count=1),
-                 nbformat.v4.new_code_cell("check(x)", execution_count=2, outputs=stdout(solution_says))]
+                 nbformat.v4.new_code_cell("check_double(x)", execution_count=2, outputs=stdout(solution_says))]
+    tools.set_grading_metadata(sol, tools.grading_metadata(sol)[0])  # what `generate` writes
     learner = tools.learner_notebook(sol)
     learner.cells[0].execution_count = 1
     learner.cells[1].execution_count, learner.cells[1].outputs = 2, stdout(learner_says)
@@ -156,6 +157,111 @@ def test_solution_lines_are_the_code_inside_the_blocks():
 def test_a_check_missing_from_one_version_is_caught():
     problems = tools.pair_problems(*_pair(learner_says="something else"))
     assert any("a check did not run" in p for p in problems)
+
+
+# ------------------------------------------------------------------ nbgrader metadata: written, checked
+def _exercises(*sources, markdown=()):
+    """A solution notebook of code cells (and markdown cells at the given positions)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(src) if i in markdown else nbformat.v4.new_code_cell(src)
+                for i, src in enumerate(sources)]
+    return nb
+
+
+SOLVE = "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
+SOLVE_MEAN = "### BEGIN SOLUTION\n# LEARNER: answer = None\nanswer = 3.0\n### END SOLUTION"
+
+
+def test_solution_and_check_cells_get_nbgraders_metadata():
+    nb = _exercises("import numpy as np", SOLVE, "from nnlib.exercises.start_here import check_double\ncheck_double(double)",
+                    "text", SOLVE_MEAN, "ex.check_mean(answer, [1.0, 5.0])", markdown=(3,))
+    metadata, problems = tools.grading_metadata(nb)
+    assert problems == []
+    answer = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
+    check = {"grade": True, "locked": True, "points": 1, "schema_version": 3, "solution": False, "task": False}
+    assert metadata == [None, {**answer, "grade_id": "answer_double"}, {**check, "grade_id": "check_double"},
+                        None, {**answer, "grade_id": "answer_mean"}, {**check, "grade_id": "check_mean"}]
+    assert tools.set_grading_metadata(nb, metadata) and not tools.set_grading_metadata(nb, metadata)
+    assert tools.metadata_drift(nb, metadata) == []
+    # the learner version carries the same metadata, cell for cell
+    learner = tools.learner_notebook(nb)
+    assert [c.metadata.get("nbgrader") for c in learner.cells] == metadata
+
+
+def test_a_solution_cell_checked_by_two_check_cells_is_named_after_both():
+    nb = _exercises(SOLVE + "\n\n\n" + SOLVE_MEAN, "check_double(double)", "check_mean(answer, [1.0])")
+    metadata, problems = tools.grading_metadata(nb)
+    assert problems == [] and metadata[0]["grade_id"] == "answer_double_and_mean"
+
+
+def test_a_call_that_is_not_an_nnlib_check_makes_no_check_cell():
+    nb = _exercises(SOLVE, "check_double(double)", "rows = bp.gradient_check_rows(x)\nv.check_positive_int(3)")
+    assert [m and m["grade_id"] for m in tools.grading_metadata(nb)[0]] == ["answer_double", "check_double", None]
+
+
+@pytest.mark.parametrize("sources, problem", [
+    ((SOLVE, "check_double(double)\ncheck_mean(answer, [1.0])"), "calls 2 checks"),
+    (("check_double(double)", SOLVE, "check_double(double)"), "no solution cell comes before it"),
+    ((SOLVE, SOLVE_MEAN, "check_mean(answer, [1.0])"), "cell 0 holds a solution block but no check cell"),
+    ((SOLVE + "\ncheck_double(double)",), "put the check in the next cell"),
+    ((SOLVE, "check_double(double)", SOLVE, "check_double(double)"), "grade id 'check_double' is given to 2"),
+    ((SOLVE, "check_double(double)  # BEGIN SOLUTION of the next one"), "read by nbgrader as one of its markers"),
+])
+def test_a_notebook_nbgrader_could_not_grade_is_refused(sources, problem):
+    metadata, problems = tools.grading_metadata(_exercises(*sources))
+    assert any(problem in p for p in problems), problems
+
+
+def test_a_marker_in_markdown_or_an_exercise_cell_dropped_from_the_learner_version_is_refused():
+    nb = _exercises("### BEGIN SOLUTION\nThe answer.\n### END SOLUTION", markdown=(0,))
+    assert any("read by nbgrader" in p for p in tools.grading_metadata(nb)[1])
+    nb = _exercises(SOLVE, "check_double(double)")
+    nb.cells[0].metadata["tags"] = ["solution-only"]
+    assert any("tagged solution-only" in p for p in tools.grading_metadata(nb)[1])
+
+
+@pytest.mark.parametrize("edit, version", [
+    (lambda nb: nb.cells[1].metadata.pop("nbgrader"), "solution"),                       # missing
+    (lambda nb: nb.cells[1].metadata.nbgrader.update(grade_id="check_it"), "learner"),   # renamed
+    (lambda nb: nb.cells[1].metadata.nbgrader.update(grade=False), "solution"),          # a check not graded
+    (lambda nb: nb.cells[1].metadata.nbgrader.update(locked=False), "learner"),          # a check learners may edit
+    (lambda nb: nb.cells[0].metadata.nbgrader.update(points=1, grade=True), "solution"), # the answer graded
+    (lambda nb: nb.cells[0].metadata.update(nbgrader={**nb.cells[1].metadata.nbgrader}), "learner"),  # duplicate
+])
+def test_drifting_nbgrader_metadata_is_caught(edit, version):
+    sol, learner = _pair()
+    edit(sol if version == "solution" else learner)
+    problems = tools.pair_problems(sol, learner)
+    assert len(problems) == 1 and problems[0].startswith(f"{version}: the nbgrader metadata of cells"), problems
+    assert "tools/notebooks.py generate" in problems[0]
+
+
+def test_nbgrader_metadata_on_a_cell_that_is_no_exercise_is_caught():
+    sol, learner = _pair()
+    for nb in (sol, learner):
+        nb.cells.append(nbformat.v4.new_markdown_cell("Notes"))
+    sol.cells[2].metadata["nbgrader"] = {"grade": False, "grade_id": "notes", "locked": True, "schema_version": 3,
+                                        "solution": False, "task": False}
+    problems = tools.pair_problems(sol, learner)
+    assert any("cells [2]" in p and "not an exercise cell" in p for p in problems), problems
+
+
+def test_generate_writes_the_metadata_into_both_versions_and_keeps_outputs(tmp_path, monkeypatch):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    sol, learner = _pair()
+    for nb in (sol, learner):
+        for cell in nb.cells:
+            cell.metadata.pop("nbgrader")
+    nbformat.write(sol, solutions / "00_x.ipynb")
+    nbformat.write(learner, tmp_path / "00_x.ipynb")
+    monkeypatch.setattr(tools, "NOTEBOOKS", tmp_path)
+    monkeypatch.setattr(tools, "SOLUTIONS", solutions)
+    monkeypatch.setattr(tools, "ROOT", tmp_path)
+    assert tools.generate() == []
+    sol, learner = (nbformat.read(p, as_version=4) for p in (solutions / "00_x.ipynb", tmp_path / "00_x.ipynb"))
+    assert tools.pair_problems(sol, learner) == []
+    assert learner.cells[1].outputs  # metadata only: the stored run stays
 
 
 # ---------------------------------------------------------------------------- execute: one notebook

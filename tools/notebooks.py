@@ -5,9 +5,15 @@ sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``; the learner versio
 that block that start with ``# LEARNER: `` (without the prefix) or, if there are none, one line
 ``...  # YOUR CODE HERE``. Cells tagged ``solution-only`` are dropped.
 
-    python tools/notebooks.py generate          # write notebooks/NN_name.ipynb from the solutions
+Every exercise is graded by nbgrader as it stands: ``generate`` writes the nbgrader cell metadata into
+both versions (a solution cell is an nbgrader "autograded answer", the check cell after it an
+"autograder test" worth one point; see :func:`grading_metadata`), and ``check`` fails when it drifts.
+
+    python tools/notebooks.py generate          # write the nbgrader metadata into the solutions, then
+                                                # notebooks/NN_name.ipynb from them
     python tools/notebooks.py execute [NAME..]  # run both versions in a fresh kernel, save outputs
-    python tools/notebooks.py check             # fail if learner versions are stale or unexecuted, or the
+    python tools/notebooks.py check             # fail if learner versions are stale or unexecuted, the
+                                                # nbgrader metadata is missing or wrong, or the
                                                 # stored checks do not all pass (solution) / all say a
                                                 # neutral "no answer yet" (learner), or a learner's
                                                 # stored output shows solution code or a recipe
@@ -38,6 +44,13 @@ NOT_YET = re.compile(r"^❌ Not yet — ", re.M)
 NEUTRAL = re.compile(r"^❌ Not yet — [^\n]*?: no answer yet[^.\n]*\.$")
 # a solution line this short ("w = 2") could appear in any output by chance
 MIN_SOLUTION_LINE = 8
+# a check cell: a statement (at the start of a line, not assigned) calling an nnlib.exercises checker,
+# by name or through a module (`check_double(double)`, `check.check_shapes(...)`, `ex.check_leak(answer)`)
+CHECK_CALL = re.compile(r"^(?:[A-Za-z_]\w*\.)?(check_\w+)\(", re.M)
+# what nbgrader's ClearSolutions looks for anywhere in a line (it finds "BEGIN SOLUTION" by substring)
+NBGRADER_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME", "AUTOTEST")
+NBGRADER_SCHEMA = 3
+POINTS = 1  # per check cell: one exercise
 
 
 def learner_source(source):
@@ -77,6 +90,123 @@ def learner_notebook(solution):
     return nb
 
 
+def _exercise_modules():
+    """Every module of nnlib.exercises, imported (from this repository, whatever is installed)."""
+    import importlib
+    import pkgutil
+
+    sys.path.insert(0, str(ROOT))
+    import nnlib.exercises as exercises
+    return [importlib.import_module(f"nnlib.exercises.{m.name}") for m in pkgutil.iter_modules(exercises.__path__)]
+
+
+def checker_names():
+    """The names of every checker nnlib.exercises defines (``check_double``, ...)."""
+    return {name for module in _exercise_modules() for name, value in vars(module).items()
+            if name.startswith("check_") and callable(value)}
+
+
+def _is_solution_cell(cell):
+    return cell.cell_type == "code" and any(BEGIN.match(line) for line in cell.source.split("\n"))
+
+
+def _checks_called(cell, checkers):
+    return [name for name in CHECK_CALL.findall(cell.source) if name in checkers] if cell.cell_type == "code" else []
+
+
+def grading_metadata(nb, checkers=None):
+    """The nbgrader metadata each cell of a solution notebook must carry, and what stops it.
+
+    A *solution cell* is a code cell with a ``### BEGIN SOLUTION`` block; a *check cell* a code cell that
+    calls one checker of nnlib.exercises as a statement (see ``CHECK_CALL``). The check cells after a
+    solution cell, up to the next one, check it. A solution cell becomes an nbgrader "autograded answer"
+    (``solution``, not graded: nbgrader grades the checks), each check cell an "autograder test": graded,
+    locked (nbgrader puts the released source back before it grades), ``POINTS`` points. Their grade ids come
+    from the checker: ``check_double`` for the cell calling ``check_double``, ``answer_double`` for the
+    solution cell it checks (``answer_mse_and_mse_gradient`` for one checked by two check cells); nbgrader
+    keeps grades per notebook, so the ids need to be unique in their notebook only.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        A solution notebook.
+    checkers : set of str, optional
+        The checker names (default: :func:`checker_names`).
+
+    Returns
+    -------
+    metadata : list of (dict or None)
+        Per cell, the ``metadata["nbgrader"]`` it must have, or None for a cell nbgrader leaves alone.
+    problems : list of str
+        Why the notebook cannot be graded as it stands (then ``metadata`` is not to be written).
+    """
+    checkers = checker_names() if checkers is None else checkers
+    metadata, problems = [None] * len(nb.cells), []
+    exercises = {}  # solution cell index -> the exercises of its check cells
+    current = None
+    for i, cell in enumerate(nb.cells):
+        called = _checks_called(cell, checkers)
+        for line in cell.source.split("\n"):
+            if any(m in line for m in NBGRADER_MARKERS) and not (
+                    cell.cell_type == "code" and (BEGIN.match(line) or END.match(line))):
+                problems.append(f"cell {i}: {line.strip()[:60]!r} is read by nbgrader as one of its markers; "
+                                f"only `### BEGIN SOLUTION` / `### END SOLUTION` lines in code cells are used")
+        solution_only = "solution-only" in cell.get("metadata", {}).get("tags", [])
+        if _is_solution_cell(cell):
+            if called:
+                problems.append(f"cell {i} holds a solution block and calls {', '.join(called)}: "
+                                f"put the check in the next cell")
+                continue
+            current, exercises[i] = i, []
+        elif called:
+            if len(called) > 1:
+                problems.append(f"cell {i} calls {len(called)} checks ({', '.join(called)}): one check per "
+                                f"cell, so that each exercise scores on its own")
+            elif current is None:
+                problems.append(f"cell {i} calls {called[0]} but no solution cell comes before it")
+            else:
+                exercises[current].append(called[0].removeprefix("check_"))
+                metadata[i] = {"grade": True, "grade_id": called[0], "locked": True, "points": POINTS,
+                               "schema_version": NBGRADER_SCHEMA, "solution": False, "task": False}
+        else:
+            continue
+        if solution_only:
+            problems.append(f"cell {i} is tagged solution-only but is an exercise's solution or check cell")
+    for i, names in exercises.items():
+        if not names:
+            problems.append(f"cell {i} holds a solution block but no check cell follows it "
+                            f"before the next solution cell")
+        metadata[i] = {"grade": False, "grade_id": "answer_" + "_and_".join(names), "locked": False,
+                       "schema_version": NBGRADER_SCHEMA, "solution": True, "task": False}
+    ids = [m["grade_id"] for m in metadata if m]
+    problems += [f"grade id {d!r} is given to {ids.count(d)} cells: call each checker once per notebook"
+                 for d in sorted(set(ids)) if ids.count(d) > 1]
+    return metadata, problems
+
+
+def metadata_drift(nb, metadata):
+    """The cells whose nbgrader metadata is not ``metadata`` (one entry per cell): [(index, what)]."""
+    if len(nb.cells) != len(metadata):
+        return [(None, f"{len(nb.cells)} cells where {len(metadata)} were expected")]
+    return [(i, "missing" if m and "nbgrader" not in c.metadata else
+             "not an exercise cell" if not m else f"{c.metadata['nbgrader']} instead of {m}")
+            for i, (c, m) in enumerate(zip(nb.cells, metadata)) if c.metadata.get("nbgrader") != m]
+
+
+def set_grading_metadata(nb, metadata):
+    """Write ``metadata`` (one entry per cell, see :func:`grading_metadata`) into ``nb``; return whether it changed."""
+    changed = False
+    for cell, meta in zip(nb.cells, metadata):
+        if cell.metadata.get("nbgrader") == meta:
+            continue
+        changed = True
+        if meta is None:
+            del cell.metadata["nbgrader"]
+        else:
+            cell.metadata["nbgrader"] = copy.deepcopy(meta)
+    return changed
+
+
 def solution_paths(names=()):
     paths = sorted(SOLUTIONS.glob("*.ipynb"))
     if names:
@@ -85,15 +215,31 @@ def solution_paths(names=()):
 
 
 def generate(names=()):
+    """Write the nbgrader metadata into each solution, then its learner version; return the paths that failed."""
+    failed, checkers = [], checker_names()
     for path in solution_paths(names):
+        solution = nbformat.read(path, as_version=4)
+        metadata, found = grading_metadata(solution, checkers)
+        if found:
+            failed.append(path)
+            print(f"FAILED {path.relative_to(ROOT)}: nbgrader could not grade it:\n  " + "\n  ".join(found),
+                  file=sys.stderr)
+            continue
+        if set_grading_metadata(solution, metadata):  # metadata only: the stored outputs stay valid
+            nbformat.write(solution, path)
+            print(f"wrote the nbgrader metadata of {path.relative_to(ROOT)}")
         target = NOTEBOOKS / path.name
-        new = learner_notebook(nbformat.read(path, as_version=4))
+        new = learner_notebook(solution)
         if target.exists():  # keep stored outputs when the sources did not change
             old = nbformat.read(target, as_version=4)
             if [c.source for c in old.cells] == [c.source for c in new.cells]:
+                if set_grading_metadata(old, [c.metadata.get("nbgrader") for c in new.cells]):
+                    nbformat.write(old, target)
+                    print(f"wrote the nbgrader metadata of {target.relative_to(ROOT)}")
                 continue
         nbformat.write(new, target)
         print(f"generated {target.relative_to(ROOT)}")
+    return failed
 
 
 def _clean(nb):
@@ -206,13 +352,7 @@ def solution_lines(solution):
 
 def _recipes():
     """Every exercise recipe nnlib.exercises registers (importing each topic's checkers registers them)."""
-    import importlib
-    import pkgutil
-
-    sys.path.insert(0, str(ROOT))
-    import nnlib.exercises as exercises
-    for module in pkgutil.iter_modules(exercises.__path__):
-        importlib.import_module(f"nnlib.exercises.{module.name}")
+    _exercise_modules()
     from nnlib.exercises._core import RECIPES
     return list(RECIPES.values())
 
@@ -237,9 +377,21 @@ def giveaways(solution, learner):
 def pair_problems(solution, learner, sol_name="solution", learner_name="learner"):
     """What is wrong with one solution notebook and its learner version, both as read from disk."""
     found = []
-    expected = learner_notebook(solution)
+    metadata, grading = grading_metadata(solution)
+    found += [f"{sol_name}: {problem}" for problem in grading]
+    graded = copy.deepcopy(solution)
+    set_grading_metadata(graded, metadata)
+    expected = learner_notebook(graded)
     if [c.source for c in expected.cells] != [c.source for c in learner.cells]:
         found.append(f"{learner_name} is stale: run `python tools/notebooks.py all {Path(sol_name).stem}`")
+    elif not grading:
+        for name, nb, meta in ((sol_name, solution, metadata),
+                               (learner_name, learner, [c.metadata.get("nbgrader") for c in expected.cells])):
+            drift = metadata_drift(nb, meta)
+            if drift:
+                found.append(f"{name}: the nbgrader metadata of cells {[i for i, _ in drift]} is not what the "
+                             f"exercises call for (cell {drift[0][0]}: {drift[0][1]}): "
+                             f"run `python tools/notebooks.py generate {Path(sol_name).stem}`")
     for name, nb in ((sol_name, solution), (learner_name, learner)):
         untagged = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and RAISES in c.source
                     and "raises-exception" not in c.metadata.get("tags", [])]
@@ -292,7 +444,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=120, help="seconds one cell may run (default: 120)")
     args = parser.parse_args(argv)
     if args.command in ("generate", "all"):
-        generate(args.names)
+        if generate(args.names):
+            return 1
     if args.command in ("execute", "all"):
         failed = execute(args.names, args.timeout)
         if failed:

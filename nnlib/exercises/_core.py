@@ -16,6 +16,13 @@ Hints come in steps, so that a check makes the learner think before it tells:
 
 The full answer is only in the solution notebook.
 
+While nbgrader grades or validates a notebook (it sets ``NBGRADER_EXECUTION`` in the kernel), a check
+that does not pass prints its line all the same and then raises :class:`ExerciseNotPassed` with that
+line as its message (shown as a one-line error, not a traceback through the checker), so that nbgrader
+scores that check cell 0 and ``nbgrader validate`` shows the line; a check that passes returns
+None there, so that the cell shows no value nbgrader would read as a partial grade. Outside nbgrader
+nothing raises.
+
 Per-notebook checkers (``nnlib/exercises/<topic>.py``) build on these functions and on
 :func:`report`, :func:`no_answer`, :func:`compare_arrays` and :func:`is_stub` for answers of their own shape, and
 register each exercise's recipe with :func:`recipe`.
@@ -23,6 +30,8 @@ register each exercise's recipe with :func:`recipe`.
 import decimal
 
 import numpy as np
+
+from ._grading import ExerciseNotPassed, grading
 
 PASS = "✅"
 FAIL = "❌ Not yet —"
@@ -120,16 +129,21 @@ def report(ok, name, detail="", hint=None, *, stub=False):
     Returns
     -------
     bool
-        ``ok``.
+        ``ok``. While nbgrader grades (see :func:`grading`): None when ``ok``.
+
+    Raises
+    ------
+    ExerciseNotPassed
+        Only while nbgrader grades, when not ``ok`` (stub or wrong): after the line is printed.
     """
     ok = bool(ok)
     _last[0] = name
     # one line, always: an exception message from the learner's code may span several
     detail = " ".join(line.strip() for line in str(detail).splitlines() if line.strip())
     if ok:
-        print(f"{PASS} {name}: correct{(' — ' + detail) if detail else ''}")
+        line = f"{PASS} {name}: correct{(' — ' + detail) if detail else ''}"
     elif stub:
-        print(f"{FAIL} {name}: {detail}.")
+        line = f"{FAIL} {name}: {detail}."
     else:
         later = later_try(name)
         _tries[name] = _tries.get(name, 0) + 1
@@ -138,7 +152,12 @@ def report(ok, name, detail="", hint=None, *, stub=False):
             extra += f" Recipe: {RECIPES[name]}"
         elif name in RECIPES:
             extra += f" {STUCK}."
-        print(f"{FAIL} {name}: {detail}.{extra}")
+        line = f"{FAIL} {name}: {detail}.{extra}"
+    print(line)
+    if grading():
+        if not ok:
+            raise ExerciseNotPassed(line)  # `nbgrader validate` shows the error, not the printed line
+        return None
     return ok
 
 
@@ -320,19 +339,23 @@ def check_value(value, expected, *, name, hint=None, rtol=1e-6, atol=1e-8, array
         ok = isinstance(value, kind) and bool(value == expected)
         shown = f"expected {expected!r}, got {_fmt(value)}" if later_try(name) else f"{_fmt(value)} is not it"
         return report(ok, name, "" if ok else shown, hint)
+    # report() stays outside the try: while nbgrader grades it raises, and `except Exception` would catch that
+    rounded = ""
     try:
         kind = _kind_problem(value, array)
         if kind is not None:
-            return report(False, name, kind[0], hint or kind[1])
-        reveal = later_try(name) and np.ndim(expected) > 0
-        problem = compare_arrays(value, expected, rtol, atol, reveal=reveal)
-        if problem is not None and rounded_as_shown(value, expected):
-            return report(True, name, f"{_fmt(value)} is the answer rounded as you wrote it")
-        if problem is not None and hint is None:
-            hint = pattern(value, expected, rtol, atol)
+            problem, hint = kind[0], hint or kind[1]
+        else:
+            reveal = later_try(name) and np.ndim(expected) > 0
+            problem = compare_arrays(value, expected, rtol, atol, reveal=reveal)
+            if problem is not None and rounded_as_shown(value, expected):
+                problem = None
+                rounded = f"{_fmt(value)} is the answer rounded as you wrote it"
+            if problem is not None and hint is None:
+                hint = pattern(value, expected, rtol, atol)
     except Exception as exc:  # only a checker's own bad `expected` gets here; still, never stop the notebook
         problem = f"could not compare the answer ({type(exc).__name__}: {exc})"
-    return report(problem is None, name, problem or "", hint)
+    return report(problem is None, name, problem or rounded, hint)
 
 
 def rounded_as_shown(value, expected, min_digits=3):
@@ -421,11 +444,12 @@ def check_function(fn, reference, inputs, *, name, hint=None, rtol=1e-6, atol=1e
         try:
             kind = _kind_problem(got, array)
             if kind is not None:
-                return report(False, name, f"for input ({shown}): {kind[0]}", hint or kind[1])
-            expected = reference(*args)
-            problem = compare_arrays(got, expected, rtol, atol, reveal=reveal)
-            if problem is not None and hint is None:
-                hint = pattern(got, expected, rtol, atol)
+                problem, hint = kind[0], hint or kind[1]
+            else:
+                expected = reference(*args)
+                problem = compare_arrays(got, expected, rtol, atol, reveal=reveal)
+                if problem is not None and hint is None:
+                    hint = pattern(got, expected, rtol, atol)
         except Exception as exc:
             problem = f"could not compare the result ({type(exc).__name__}: {exc})"
         if problem is not None:
