@@ -76,10 +76,28 @@ def test_each_backend_runs_next_to_its_floor_every_round():
     from nnlib import bench
 
     ran = []
-    runs = {name: (lambda name=name: ran.append(name), "cpu") for name in ("plain torch", "nnlib numpy", "nnlib torch", "bare numpy")}
+    names = ("plain torch", "nnlib numpy", "nnlib torch", "bare numpy")
+    runs = {name: (lambda name=name: ran.append(name), "cpu") for name in names}
     times = bench.measure(runs, rounds=6, pause=0.0)
     assert all(len(seconds) == 6 for seconds in times.values())
     timed = ran[4:]  # after one warm-up run each
     for first in range(0, len(timed), 2):
         assert set(timed[first : first + 2]) in ({"nnlib numpy", "bare numpy"}, {"nnlib torch", "plain torch"}), timed
     assert len({tuple(timed[i : i + 4]) for i in range(0, len(timed), 4)}) > 1  # the order changes between rounds
+
+
+def test_every_contender_reports_each_epochs_loss_and_accuracy_as_it_learns():
+    """The hand-written loops do the useful work ``fit`` does per epoch: its loss and accuracy."""
+    from nnlib import bench
+
+    X, y = bench.load_data("digits")
+    widths, batch = bench.CONFIGS["digits"]["widths"], bench.CONFIGS["digits"]["batch_size"]
+    history = bench.nnlib_run("numpy", widths, batch, X, y, epochs=4)()
+    per_epoch = {"nnlib numpy": list(zip(history["loss"], history["accuracy"])),
+                 "bare numpy": bench.bare_numpy_run(widths, batch, X, y, epochs=4)(),
+                 "plain torch": bench.plain_torch_run(widths, batch, X, y, epochs=4)()}
+    for name, epochs in per_epoch.items():
+        losses, accuracies = zip(*epochs)
+        assert len(epochs) == 4, name
+        assert all(a > b for a, b in zip(losses, losses[1:])), (name, losses)  # lr 0.01: a steady descent
+        assert accuracies[0] < 0.4 < accuracies[-1] <= 1.0, (name, accuracies)  # from near chance (0.1) upwards
