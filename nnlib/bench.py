@@ -35,7 +35,8 @@ run on the GPU (wall clock; compared with each other, without a target).
 
 Options: ``--rounds N`` (default 11), ``--epochs E`` (default 5), ``--quick`` (1 round of 2 epochs,
 a smaller MNIST-size set: a smoke test, not a measurement), ``--config digits|mnist`` (one
-configuration only), ``--threads N``, ``--wall-clock``.
+configuration only), ``--threads N``, ``--wall-clock``, ``--cpu-time`` (the default with one thread;
+refused with more).
 """
 import argparse
 import os
