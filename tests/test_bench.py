@@ -101,3 +101,12 @@ def test_every_contender_reports_each_epochs_loss_and_accuracy_as_it_learns():
         assert len(epochs) == 4, name
         assert all(a > b for a, b in zip(losses, losses[1:])), (name, losses)  # lr 0.01: a steady descent
         assert accuracies[0] < 0.4 < accuracies[-1] <= 1.0, (name, accuracies)  # from near chance (0.1) upwards
+
+
+def test_pairs_put_each_backend_next_to_its_floor_on_its_device():
+    from nnlib import bench
+
+    names = ["plain torch", "nnlib numpy", "nnlib torch", "bare numpy", "plain torch (cuda)", "nnlib torch (cuda)"]
+    assert bench.pairs(names) == [["nnlib numpy", "bare numpy"], ["nnlib torch", "plain torch"],
+                                  ["nnlib torch (cuda)", "plain torch (cuda)"]]
+    assert bench.pairs(["nnlib numpy", "bare numpy", "other"]) == [["nnlib numpy", "bare numpy"], ["other"]]
