@@ -1,31 +1,44 @@
 """How fast nnlib trains, next to loops written by hand: ``python -m nnlib.bench``.
 
-Each configuration trains one epoch (shuffled mini-batches, softmax cross-entropy, SGD, float32) with
+Each run trains ``--epochs`` epochs (default 5; shuffled mini-batches, softmax cross-entropy, SGD,
+float32) and reports the training loss and accuracy of every epoch, as ``fit``'s history does, with
 
 - a plain PyTorch loop: ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``, ``F.cross_entropy``,
   ``torch.optim.SGD`` (the yardstick, ratio 1.00x, and the floor of nnlib's torch backend);
-- nnlib's NumPy backend and nnlib's torch backend, through ``model.fit(..., epochs=1, verbose=0)``;
+- nnlib's NumPy backend and nnlib's torch backend: one ``model.fit(..., epochs=E, verbose=0)`` call,
+  so the run pays all that a multi-epoch ``fit`` pays per epoch (shuffling and batching, the epoch's
+  loss and accuracy, the fallback copy of the weights after each epoch) and, once, its checks of X, y;
 - a bare NumPy loop written by hand (no library, no checks, in-place softmax cross-entropy that
   gives each batch's loss and its gradient, SGD): the floor of nnlib's NumPy backend.
 
-The runs are interleaved: every round runs each contender once, in a fresh random order, after a
-0.2 s pause (OpenBLAS threads keep spinning for a while after a call and would slow the next run
-down). Reported are the median time per epoch and, per contender, the median over rounds of its
-time divided by another's time in the same round (a paired ratio: a slow moment of the machine
-affects both): against the plain PyTorch loop, and for each nnlib backend against its own floor,
-with the targets in ``CONFIGS``. ``torch.set_num_threads`` is left at its default; the header
-names the BLAS kernels NumPy and PyTorch run. With CUDA present the torch backend and the plain
-loop also run on the GPU (compared with each other, without a target).
+The hand-written loops do the same useful work per epoch as ``fit`` and no more, each in its leanest
+form: the epoch's mean loss from the per-batch losses the loss function gives anyway, its accuracy
+from the predicted classes (the bare loop writes each batch's argmax into one array; the PyTorch loop
+keeps detached losses and outputs and sums them once per epoch, as ``fit`` does, without a
+synchronisation per step).
 
-Options: ``--rounds N`` (default 7), ``--quick`` (1 round, a smaller MNIST-size set: a smoke test,
-not a measurement), ``--config digits|mnist`` (one configuration only), ``--threads N`` (NumPy's
-BLAS and PyTorch on N threads; on a machine other jobs share, ``--threads 1`` keeps idle threads
-from spinning against each other), ``--cpu-time`` (with ``--threads 1``: the CPU seconds this
-process used instead of the wall clock, which counts the moments other jobs had the CPU; the GPU
-is left out).
+Pairs: each nnlib backend runs right next to its floor (nnlib numpy with bare numpy, nnlib torch with
+plain torch), in a random order; every round runs both pairs, in a random order, after one untimed
+warm-up run of each. Reported per contender: the median time per epoch and, per ratio, the median
+over rounds of its time divided by the other's time in the same round (a paired ratio: a slow moment
+of the machine slows both) with the interquartile range of those ratios beside it (the spread: a wide
+one says the machine was too busy for the median to mean much). The targets are in ``CONFIGS``.
+
+Threads and clock: by default NumPy's BLAS and PyTorch run on one thread and the CPU time of this
+process is timed (the figures then barely move when other jobs share the machine: their turns are not
+counted, and no idle thread spins against them). ``--threads N`` runs N threads; with more than one
+the wall clock is timed (the CPU time would add up every thread, idle spinning included) after a 0.2 s
+pause before each run (OpenBLAS and OpenMP threads keep spinning for a while after a call), and on a
+busy machine the figures are then only as steady as the spread printed beside them. ``--wall-clock``
+times the wall clock on one thread too. With CUDA present the torch backend and the plain loop also
+run on the GPU (wall clock; compared with each other, without a target).
+
+Options: ``--rounds N`` (default 11), ``--epochs E`` (default 5), ``--quick`` (1 round of 2 epochs,
+a smaller MNIST-size set: a smoke test, not a measurement), ``--config digits|mnist`` (one
+configuration only), ``--threads N``, ``--wall-clock``, ``--cpu-time`` (the default with one thread;
+refused with more).
 """
 import argparse
-import contextlib
 import os
 import platform
 import random
@@ -50,6 +63,7 @@ CONFIGS = {
 MNIST_ROWS, MNIST_ROWS_QUICK = 10_000, 1_024
 LEARNING_RATE = 0.01
 PAUSE = 0.2
+ROUNDS, EPOCHS = 11, 5
 
 
 # ------------------------------------------------------------------------------------ data
@@ -69,17 +83,17 @@ def load_data(config, quick=False):
 
 
 # ------------------------------------------------------------------------------- contenders
-def nnlib_epoch(backend, widths, batch_size, X, y, device="cpu"):
-    """One epoch of ``model.fit`` with the given nnlib backend."""
+def nnlib_run(backend, widths, batch_size, X, y, epochs, device="cpu"):
+    """``epochs`` epochs of one ``model.fit`` call with the given nnlib backend; returns its history."""
     layers = [nnlib.Dense(a, b, activation="relu") for a, b in zip(widths[:-2], widths[1:-1])]
     layers.append(nnlib.Dense(widths[-2], widths[-1]))
     model = nnlib.Sequential(layers, backend=backend, seed=0, dtype="float32", device=device)
     model.compile(loss="cross_entropy", optimizer="sgd", learning_rate=LEARNING_RATE)
-    return lambda: model.fit(X, y, epochs=1, batch_size=batch_size, verbose=0)
+    return lambda: model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
 
 
-def plain_torch_epoch(widths, batch_size, X, y, device="cpu"):
-    """One epoch of the loop a PyTorch user would write by hand."""
+def plain_torch_run(widths, batch_size, X, y, epochs, device="cpu"):
+    """``epochs`` epochs of the loop a PyTorch user would write by hand; returns each epoch's (loss, accuracy)."""
     torch.manual_seed(0)
     modules = []
     for a, b in zip(widths[:-2], widths[1:-1]):
@@ -91,27 +105,35 @@ def plain_torch_epoch(widths, batch_size, X, y, device="cpu"):
 
     def epoch():
         order = torch.randperm(n, device=device)
+        losses, outputs = [], []
         for start in range(0, n, batch_size):
             rows = order[start : start + batch_size]
             opt.zero_grad()
-            loss = F.cross_entropy(net(Xt[rows]), yt[rows])
+            out = net(Xt[rows])
+            loss = F.cross_entropy(out, yt[rows])
             loss.backward()
             opt.step()
+            losses.append(loss.detach())  # kept on the device: summed once per epoch, no sync per step
+            outputs.append(out.detach())
+        sizes = torch.tensor([min(batch_size, n - s) for s in range(0, n, batch_size)], device=device)
+        correct = (torch.cat(outputs).argmax(1) == yt[order]).sum()
+        return float((torch.stack(losses) * sizes).sum()) / n, int(correct) / n
 
-    return epoch
+    return lambda: [epoch() for _ in range(epochs)]
 
 
-def bare_numpy_epoch(widths, batch_size, X, y):
-    """One epoch of a minimal NumPy loop: ReLU MLP, softmax cross-entropy, SGD, nothing else.
+def bare_numpy_run(widths, batch_size, X, y, epochs):
+    """``epochs`` epochs of a minimal NumPy loop: ReLU MLP, softmax cross-entropy, SGD, nothing else.
 
     Like ``F.cross_entropy`` in the plain loop, the fused softmax cross-entropy gives each batch's
-    loss as well as the gradient (a loop that never looks at its loss is not one anybody writes);
-    it costs a few operations on (batch,) arrays. Returns the epoch's mean loss.
+    loss as well as the gradient; each batch's predicted classes go into one array, compared with
+    the labels once per epoch. Returns each epoch's (mean loss, accuracy), as ``fit``'s history.
     """
     rng = np.random.default_rng(0)
     weights = [rng.uniform(-1, 1, (b, a)).astype(np.float32) / np.float32(np.sqrt(a)) for a, b in zip(widths, widths[1:])]
     biases = [np.zeros(b, dtype=np.float32) for b in widths[1:]]
     n, last = len(X), len(weights) - 1
+    predicted = np.empty(n, dtype=np.int64)
 
     def epoch():
         order, epoch_loss = rng.permutation(n), 0.0
@@ -125,6 +147,7 @@ def bare_numpy_epoch(widths, batch_size, X, y):
                 h += b
                 if i < last:
                     np.maximum(h, 0, out=h)
+            h.argmax(axis=1, out=predicted[start : start + m])
             h -= h.max(axis=1, keepdims=True)  # h: logits -> shifted logits -> dL/dlogits, in place
             picked = h[np.arange(m), labels]
             np.exp(h, out=h)
@@ -141,84 +164,116 @@ def bare_numpy_epoch(widths, batch_size, X, y):
                     g *= inputs[i] > 0
                 weights[i] -= LEARNING_RATE * grad_W
                 biases[i] -= LEARNING_RATE * grad_b
-        return epoch_loss / n
+        return epoch_loss / n, int((predicted == y[order]).sum()) / n
 
-    return epoch
+    return lambda: [epoch() for _ in range(epochs)]
 
 
-def contenders(config, X, y, gpu):
-    """``{name: (epoch function, device)}`` for one configuration."""
+def contenders(config, X, y, epochs, gpu):
+    """``{name: (run function, device)}`` for one configuration."""
     widths, batch = CONFIGS[config]["widths"], CONFIGS[config]["batch_size"]
     runs = {
-        PLAIN: (plain_torch_epoch(widths, batch, X, y), "cpu"),
-        "nnlib numpy": (nnlib_epoch("numpy", widths, batch, X, y), "cpu"),
-        "nnlib torch": (nnlib_epoch("torch", widths, batch, X, y), "cpu"),
-        BARE: (bare_numpy_epoch(widths, batch, X, y), "cpu"),
+        PLAIN: (plain_torch_run(widths, batch, X, y, epochs), "cpu"),
+        "nnlib numpy": (nnlib_run("numpy", widths, batch, X, y, epochs), "cpu"),
+        "nnlib torch": (nnlib_run("torch", widths, batch, X, y, epochs), "cpu"),
+        BARE: (bare_numpy_run(widths, batch, X, y, epochs), "cpu"),
     }
     if gpu:
-        runs[f"{PLAIN} (cuda)"] = (plain_torch_epoch(widths, batch, X, y, device="cuda"), "cuda")
-        runs["nnlib torch (cuda)"] = (nnlib_epoch("torch", widths, batch, X, y, device="cuda"), "cuda")
+        runs[f"{PLAIN} (cuda)"] = (plain_torch_run(widths, batch, X, y, epochs, device="cuda"), "cuda")
+        runs["nnlib torch (cuda)"] = (nnlib_run("torch", widths, batch, X, y, epochs, device="cuda"), "cuda")
     return runs
 
 
+def pairs(names):
+    """The contenders grouped as they run: each nnlib backend next to its floor, on the same device."""
+    groups = []
+    for suffix in ("", " (cuda)"):
+        for backend, (floor, _) in TARGETS.items():
+            group = [name for name in (backend + suffix, floor + suffix) if name in names]
+            if group:
+                groups.append(group)
+    placed = {name for group in groups for name in group}
+    return groups + [[name] for name in names if name not in placed]
+
+
 # ----------------------------------------------------------------------------------- timing
-def time_epoch(epoch, device, pause, clock=time.perf_counter):
+def time_run(run, device, pause, clock=time.perf_counter):
     time.sleep(pause)
     if device == "cuda":
         torch.cuda.synchronize()
+        clock = time.perf_counter  # the CPU time would leave out the GPU's
     start = clock()
-    epoch()
+    run()
     if device == "cuda":
         torch.cuda.synchronize()  # GPU work is queued: wait for it before stopping the clock
     return clock() - start
 
 
 def measure(runs, rounds, pause, seed=0, clock=time.perf_counter):
-    """``{name: [seconds per round]}``: one untimed warm-up epoch each, then interleaved rounds."""
-    for epoch, device in runs.values():
-        time_epoch(epoch, device, 0.0, clock)
+    """``{name: [seconds per round]}``: one untimed warm-up run each, then ``rounds`` rounds of pairs.
+
+    Every round runs each group of :func:`pairs` back to back, the groups and the contenders within
+    each in a fresh random order, so the two sides of a paired ratio run seconds apart at most.
+    """
+    for run, device in runs.values():
+        time_run(run, device, 0.0, clock)
     order = random.Random(seed)
     times = {name: [] for name in runs}
+    groups = pairs(list(runs))
     for _ in range(rounds):
-        names = list(runs)
-        order.shuffle(names)
-        for name in names:
-            times[name].append(time_epoch(*runs[name], pause, clock))
+        order.shuffle(groups)
+        for group in groups:
+            for name in order.sample(group, len(group)):
+                times[name].append(time_run(*runs[name], pause, clock))
     return times
 
 
-def paired_ratio(times, name, reference):
-    """Median over rounds of ``time[name] / time[reference]`` in the same round."""
-    return statistics.median(a / b for a, b in zip(times[name], times[reference]))
+def paired_ratios(times, name, reference):
+    """``time[name] / time[reference]`` in each round."""
+    return [a / b for a, b in zip(times[name], times[reference])]
 
 
-def report(config, times, n_rows, targets):
+def spread(values):
+    """``(median, lower quartile, upper quartile)``."""
+    if len(values) < 2:
+        return values[0], values[0], values[0]
+    low, median, high = statistics.quantiles(values, n=4, method="inclusive")
+    return median, low, high
+
+
+def _ratio(times, name, reference):
+    median, low, high = spread(paired_ratios(times, name, reference))
+    return median, f"{median:5.2f}x ({low:.2f}-{high:.2f}) {reference:<11}"
+
+
+def report(config, times, n_rows, targets, epochs=1):
     """The lines printed for one configuration; returns ``(lines, {contender: met})``.
 
-    ``targets`` maps a contender to ``(its floor, the highest paired ratio to it)``.
+    ``times`` are seconds per run of ``epochs`` epochs; ``targets`` maps a contender to ``(its floor,
+    the highest paired median ratio to it)``.
     """
     spec = CONFIGS[config]
     steps = -(-n_rows // spec["batch_size"])
     widths = "-".join(str(w) for w in spec["widths"])
     lines = [f"{config}-size net {widths}, batch {spec['batch_size']}, {n_rows:,} rows ({spec['data']}), "
              f"{steps} steps per epoch",
-             f"  {'contender':<20}{'median epoch':>14}{'per step':>11}   paired median ratios: vs plain torch, vs own floor"]
+             f"  {'contender':<20}{'median epoch':>14}{'per step':>11}   paired ratios, median (interquartile range): "
+             f"vs plain torch, vs own floor"]
     verdicts = {}
     for name, seconds in times.items():
         cuda = name.endswith(" (cuda)")
         reference = f"{PLAIN} (cuda)" if cuda else PLAIN
-        median = statistics.median(seconds)
-        line = (f"  {name:<20}{median * 1e3:>11.1f} ms{median / steps * 1e6:>8.0f} us   "
-                f"{paired_ratio(times, name, reference):5.2f}x {reference}")
+        median = statistics.median(seconds) / epochs
+        line = f"  {name:<20}{median * 1e3:>11.1f} ms{median / steps * 1e6:>8.0f} us   {_ratio(times, name, reference)[1]}"
         if cuda and name != reference:
             line += "   (no target on the GPU)"
         if name in targets:
             floor, target = targets[name]
-            ratio = paired_ratio(times, name, floor)
+            ratio, text = _ratio(times, name, floor)
             met = ratio <= target
             verdicts[name] = met
-            line += f"   {ratio:5.2f}x {floor:<11}   target <= {target:.2f}x: {'met' if met else 'NOT met'}"
-        lines.append(line)
+            line += f"   {text}   target <= {target:.2f}x: {'met' if met else 'NOT met'}"
+        lines.append(line.rstrip())
     return lines, verdicts
 
 
@@ -247,52 +302,55 @@ def _threads(n):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m nnlib.bench",
-                                     description="How fast nnlib trains one epoch, next to loops written by hand.")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
-    parser.add_argument("--quick", action="store_true", help="one round on less data: checks that it runs")
+                                     description="How fast nnlib trains, next to loops written by hand.")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"rounds of paired runs (default {ROUNDS})")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs per run: one fit call (default {EPOCHS})")
+    parser.add_argument("--quick", action="store_true", help="one round of 2 epochs on less data: checks that it runs")
     parser.add_argument("--config", choices=sorted(CONFIGS), action="append", help="only this configuration (repeatable)")
-    parser.add_argument("--threads", type=int, help="threads for NumPy's BLAS and for PyTorch (default: their own "
-                                                     "defaults); 1 gives steadier figures on a shared machine")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for NumPy's BLAS and for PyTorch (default 1; more are timed on the wall clock)")
+    parser.add_argument("--wall-clock", action="store_true",
+                        help="with one thread, time the wall clock instead of this process's CPU time")
     parser.add_argument("--cpu-time", action="store_true",
-                        help="time the CPU seconds this process used instead of the wall clock (needs --threads 1; "
-                             "leaves the GPU out): other jobs on the machine then barely move the figures")
+                        help="time the CPU seconds of this process (the default with one thread; needs --threads 1)")
     args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error(f"--rounds: expected a positive integer, got {args.rounds}")
-    if args.threads is not None and args.threads < 1:
-        parser.error(f"--threads: expected a positive integer, got {args.threads}")
+    for name in ("rounds", "epochs", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name}: expected a positive integer, got {getattr(args, name)}")
     if args.cpu_time and args.threads != 1:
         # with more threads the CPU time would add up every thread, idle spinning included
         parser.error(f"--cpu-time: expected --threads 1 with it, got --threads {args.threads}")
-    with _thread_limit(args.threads):
-        return _run(args)
-
-
-def _thread_limit(threads):
-    """A context that runs NumPy's BLAS and PyTorch with ``threads`` threads (``None``: leave them)."""
-    if threads is None:
-        return contextlib.nullcontext()
+    if args.cpu_time and args.wall_clock:
+        parser.error("--cpu-time: expected either it or --wall-clock, got both")
     from threadpoolctl import threadpool_limits  # ships with scikit-learn
 
-    torch.set_num_threads(threads)
-    return threadpool_limits(threads, user_api="blas")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        with threadpool_limits(args.threads, user_api="blas"):
+            return _run(args)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _run(args):
-    rounds = 1 if args.quick else args.rounds
-    pause = 0.02 if args.quick else PAUSE
-    gpu = torch.cuda.is_available() and not args.cpu_time
-    clock = time.process_time if args.cpu_time else time.perf_counter
-    print(f"nnlib.bench: one training epoch, float32, median of {rounds} round(s) in random order, "
-          f"{pause:g} s pause before each run, {'CPU time' if args.cpu_time else 'wall-clock time'}"
+    rounds, epochs = (1, 2) if args.quick else (args.rounds, args.epochs)
+    cpu_time = args.threads == 1 and not args.wall_clock
+    # one thread leaves no thread spinning after a call: no pause needed
+    pause = 0.0 if args.threads == 1 else 0.02 if args.quick else PAUSE
+    gpu = torch.cuda.is_available()
+    clock = time.process_time if cpu_time else time.perf_counter
+    print(f"nnlib.bench: {epochs} epochs per run (one fit call), float32, {rounds} round(s) of paired runs in "
+          f"random order, {'CPU time of this process' if cpu_time else 'wall-clock time'}"
+          f"{f', {pause:g} s pause before each run' if pause else ''}"
           f"{' (--quick: a smoke test, not a measurement)' if args.quick else ''}")
     print(f"{kernels()}, {platform.processor() or platform.machine()}, "
-          f"GPU: {torch.cuda.get_device_name() if gpu else 'left out (--cpu-time)' if args.cpu_time else 'none'}")
+          f"GPU: {torch.cuda.get_device_name() + ' (wall clock)' if gpu else 'none'}")
     all_met = True
     for config in args.config or list(CONFIGS):
         X, y = load_data(config, args.quick)
-        times = measure(contenders(config, X, y, gpu), rounds, pause, clock=clock)
-        lines, verdicts = report(config, times, len(X), CONFIGS[config]["targets"])
+        times = measure(contenders(config, X, y, epochs, gpu), rounds, pause, clock=clock)
+        lines, verdicts = report(config, times, len(X), CONFIGS[config]["targets"], epochs)
         all_met &= all(verdicts.values())
         print()
         print("\n".join(lines))

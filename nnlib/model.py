@@ -230,7 +230,8 @@ class Sequential:
         validation_data = v.check_validation_data(validation_data)
         x, t, labels = self._prepare(X, y)
         if validation_data is not None:
-            self._prepare(*validation_data)  # its errors now, not after the first epoch
+            # checked and converted once: its errors now, not after the first epoch, and no epoch repeats it
+            validation_data = self._prepare(*validation_data)
         n = x.shape[0]
         engine, net, loss_fn, optimizer = self._engine, self._train_net, self.loss_fn, self.optimizer
         params = list(self.net.parameters())
@@ -263,7 +264,7 @@ class Sequential:
             if classes is not None:
                 logs["accuracy"] = float(self._correct(engine.concatenate(outputs), classes)) / n
             if validation_data is not None:
-                val = self.evaluate(*validation_data)
+                val = self._evaluate(*validation_data)
                 logs.update({f"val_{key}": value for key, value in val.items()})
             for key, value in logs.items():
                 history.setdefault(key, []).append(value)
@@ -307,7 +308,10 @@ class Sequential:
     def evaluate(self, X, y):
         """``{"loss": mean loss}``, plus ``"accuracy"`` for a classifier."""
         self._require_compiled("evaluate")
-        x, t, labels = self._prepare(X, y)
+        return self._evaluate(*self._prepare(X, y))
+
+    def _evaluate(self, x, t, labels):
+        """:meth:`evaluate` on what :meth:`_prepare` returned."""
         with self._engine.no_grad():
             out = self._train_net(x)
             result = {"loss": float(self.loss_fn.value(out, t))}

@@ -171,6 +171,10 @@ class CrossEntropyLoss(Loss):
         total = e.sum(axis=1, keepdims=True)
         e /= total
         self._probs = e
+        if target.ndim == 1:
+            # -log p[n, y_n] = log(total_n) - shifted[n, y_n]: only the picked entries, not all of log_softmax
+            n = shifted.shape[0]
+            return float((np.log(total[:, 0]) - shifted[np.arange(n), target]).sum() / n)
         return self._nll(shifted - np.log(total), target)
 
     def backward(self):
