@@ -314,6 +314,8 @@ def _ran_without_errors(lab, browser, name):
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
     with _ran_without_errors(lab, browser, name) as page:
+        if name in WIDGET_CHECKS:
+            WIDGET_CHECKS[name](page)
         widgets = page.locator(f"{PANEL} .jp-OutputArea-output .widget-interact, "
                                 f"{PANEL} .jp-OutputArea-output .nnlib-live")
         # every slider, wherever it sits: interact() or a hand-built box of widgets
@@ -551,40 +553,43 @@ def _wait_for_change(area, before, timeout_s=30):
     return None
 
 
-def test_speed_widget_measures_and_redraws(lab, browser):
+def _check_speed_widget(page):
     """07's speed widget shows its measured plot, and a new layer width measures and draws a new one."""
-    with _ran_without_errors(lab, browser, "07_gradient_accumulation.ipynb") as page:
-        area = _cell_output(page, "SpeedPlot()")
-        area.scroll_into_view_if_needed()
-        first = _wait_for_image(area)
-        width_px = area.evaluate("a => { const i = a.querySelectorAll('img'); return i[i.length - 1].naturalWidth; }")
-        assert width_px > 600, f"the speed plot is missing or empty ({width_px} pixels wide)"
-        width = area.locator(".widget-slider, .widget-hslider").filter(has_text="layer width").locator(".noUi-handle")
-        width.focus()
-        page.keyboard.press("ArrowRight")  # 32 -> 64 units: a sweep measured now, then drawn
-        assert _wait_for_change(area, first, timeout_s=60), "moving the layer width did not redraw the speed plot"
+    area = _cell_output(page, "SpeedPlot()")
+    area.scroll_into_view_if_needed()
+    first = _wait_for_image(area)
+    width_px = area.evaluate("a => { const i = a.querySelectorAll('img'); return i[i.length - 1].naturalWidth; }")
+    assert width_px > 600, f"the speed plot is missing or empty ({width_px} pixels wide)"
+    width = area.locator(".widget-slider, .widget-hslider").filter(has_text="layer width").locator(".noUi-handle")
+    width.focus()
+    page.keyboard.press("ArrowRight")  # 32 -> 64 units: a sweep measured now, then drawn
+    assert _wait_for_change(area, first, timeout_s=60), "moving the layer width did not redraw the speed plot"
 
 
-def test_playground_play_changes_the_boundary_over_time(lab, browser):
+def _check_playground_play(page):
     """09's play button trains: the picture changes frame after frame until pause, then stays."""
-    with _ran_without_errors(lab, browser, "09_playground.ipynb") as page:
-        area = _cell_output(page, "playground(dataset=")
-        area.scroll_into_view_if_needed()
-        before = _wait_for_image(area)
-        toggle = area.locator("button[title^='train ']")  # play / pause (its tooltip: train N steps per frame)
-        assert toggle.text_content().strip().endswith("play")
-        toggle.click()
-        frames = []
-        for _ in range(3):  # three different pictures in a row: it keeps training, not just one redraw
-            frame = _wait_for_change(area, frames[-1] if frames else before)
-            assert frame, f"the picture stopped changing after {len(frames)} frames of play"
-            frames.append(frame)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        area.screenshot(path=str(SHOTS / "09_playground_playing.png"))
-        assert toggle.text_content().strip().endswith("pause")
-        toggle.click()
-        area.locator("button[title^='train ']", has_text="play").wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)  # a frame asked for before the pause may still arrive
-        paused = _image_of(area)
-        page.wait_for_timeout(1500)
-        assert _image_of(area) == paused, "the picture kept changing after pause"
+    area = _cell_output(page, "playground(dataset=")
+    area.scroll_into_view_if_needed()
+    before = _wait_for_image(area)
+    toggle = area.locator("button[title^='train ']")  # play / pause (its tooltip: train N steps per frame)
+    assert toggle.text_content().strip().endswith("play")
+    toggle.click()
+    frames = []
+    for _ in range(3):  # three different pictures in a row: it keeps training, not just one redraw
+        frame = _wait_for_change(area, frames[-1] if frames else before)
+        assert frame, f"the picture stopped changing after {len(frames)} frames of play"
+        frames.append(frame)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    area.screenshot(path=str(SHOTS / "09_playground_playing.png"))
+    assert toggle.text_content().strip().endswith("pause")
+    toggle.click()
+    area.locator("button[title^='train ']", has_text="play").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # a frame asked for before the pause may still arrive
+    paused = _image_of(area)
+    page.wait_for_timeout(1500)
+    assert _image_of(area) == paused, "the picture kept changing after pause"
+
+
+#: checks of one widget each, run on the learner notebook's page after Run All, before its sliders move
+#: (one run of the notebook serves both: each used to run the notebook again)
+WIDGET_CHECKS = {"07_gradient_accumulation.ipynb": _check_speed_widget, "09_playground.ipynb": _check_playground_play}
