@@ -11,7 +11,7 @@ import pytest
 
 #: roughly how long each long group takes on a 2-core machine (s); groups not named here come after these
 SECONDS = {
-    "browser learners 1": 220, "browser learners 2": 220, "browser solutions": 170,
+    "browser learners 1": 220, "browser learners 2": 220, "browser unrun": 70,
     "tests/test_distributed.py": 130, "tests/test_distributed.py 2": 130,
     "tests/test_portability.py": 140, "tests/test_headless_execute.py": 120,
     "tests/test_figures_legible.py": 70, "tests/test_persistence.py": 70, "tests/test_plots_live.py": 55,
@@ -23,12 +23,12 @@ SECONDS = {
 
 
 def _browser_part(item):
-    """test_browser.py in three parts, each with its own server and browser: learner versions (two halves)
-    and solution versions with the tests that open notebooks without running them."""
+    """test_browser.py in three parts, each with its own server and browser: the learner versions run (in two
+    halves) and the tests that open notebooks without running them."""
     name = item.callspec.params.get("name", "") if hasattr(item, "callspec") else ""
     if item.originalname == "test_notebook_runs_and_every_slider_redraws":
         return "browser learners 1" if name < "06" else "browser learners 2"
-    return "browser solutions"
+    return "browser unrun"
 
 
 #: file -> function(item) giving the part of the file an item belongs to

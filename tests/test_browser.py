@@ -11,9 +11,10 @@ Latency, as a learner feels it, measured in the page's clock: from an arrow key'
 the last image (settle). Printed per notebook and written to ``test-output/browser/latency.json``;
 only a generous bound is asserted (timings depend on the machine and its load).
 
-For each solution notebook: the same run, no errors, and every exercise check shows a pass. Its sliders
-are not moved again: a solution differs from its learner version only inside the exercise blocks
-(``tools/notebooks.py check`` enforces that), so its widget code is the code tested above.
+The solution versions are not run here: a solution differs from its learner version only inside the
+exercise blocks (``tools/notebooks.py check`` enforces that), so its widget code is the code tested above,
+and that every check of a solution passes in a fresh run is asserted by the portability stage
+(``test_portability.py``, on papermill's run of every solution) and by nbval.
 """
 import contextlib
 import json
@@ -40,7 +41,6 @@ except ImportError:  # collected without playwright: the browser fixture skips
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-SOLUTIONS = sorted(f"solutions/{p.name}" for p in (ROOT / "notebooks" / "solutions").glob("*.ipynb"))
 SHOTS = ROOT / "test-output" / "browser"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -72,8 +72,7 @@ def lab(tmp_path_factory, chromium):
     home = tmp_path_factory.mktemp("home")
     # Serve copies: JupyterLab saves what it runs, and the repository's notebooks must stay as committed.
     root = tmp_path_factory.mktemp("notebooks")
-    (root / "solutions").mkdir()
-    for name in NOTEBOOKS + SOLUTIONS:
+    for name in NOTEBOOKS:
         shutil.copy(ROOT / "notebooks" / name, root / name)
     # a second copy of the learner versions that nothing runs (the tests below save what they run)
     (root / "unrun").mkdir()
@@ -417,23 +416,6 @@ def _check_backend_controls(page, name):
             elif label == "PyTorch" and "PyTorch" not in status:
                 problems.append(f"control {i}: PyTorch drawn, the status says {status!r}")
     assert problems == [], f"{name}: backend controls: {problems}"
-
-
-def _check_lines(page):
-    """The text of every exercise check's verdict line in the notebook's outputs."""
-    return page.evaluate(f"""() => {{
-        const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
-        return [...panel.querySelectorAll('.jp-OutputArea-output')].flatMap(o => o.textContent.split('\\n'))
-            .filter(line => line.startsWith('✅') || line.startsWith('❌'));
-    }}""")
-
-
-@pytest.mark.parametrize("name", SOLUTIONS)
-def test_solution_runs_and_every_check_passes(name, lab, browser):
-    with _ran_without_errors(lab, browser, name) as page:
-        verdicts = _check_lines(page)
-        assert verdicts, f"{name}: no exercise check printed a verdict"
-        assert all(v.startswith("✅") for v in verdicts), f"{name}: checks that did not pass: {verdicts}"
 
 
 # ------------------------------------------------------------------------------- issue 18: read before Run All
