@@ -2,7 +2,7 @@
 
 The work goes out in groups (:func:`group`): a test file is one group, so a module's fixtures (a JupyterLab
 server, a fitted model) are built once and every cell of a notebook runs in nbval's one kernel, in order, on
-one worker, as ``--dist loadfile`` does. A few long files are cut into parts that run on both workers at
+one worker, as ``--dist loadfile`` does. The browser test is cut into parts that run on both workers at
 once (:data:`PARTS`). The groups are handed out longest first (:data:`SECONDS`; ``--no-loadscope-reorder``
 keeps that order, xdist's own order is by number of tests): the worker that finishes a long group picks up the
 short ones, so no long group starts last. The seconds only order the groups: a wrong figure makes a run
@@ -17,9 +17,10 @@ import pytest
 SECONDS = {
     "tests/test_browser.py learners 1": 200, "tests/test_browser.py learners 2": 220,
     "tests/test_browser.py": 70,
-    "tests/test_distributed.py": 130, "tests/test_distributed.py second half": 130,
+    # first: its fifty launches (two processes each, CPU-bound) beside the browser's halves (waiting on pages)
+    "tests/test_distributed.py": 300,
     "tests/test_portability.py": 140, "tests/test_headless_execute.py": 120,
-    "tests/test_figures_legible.py": 170, "tests/test_persistence.py": 70,
+    "tests/test_figures_legible.py": 80, "tests/test_persistence.py": 70,
     "tests/test_nbgrader.py": 40,
     "notebooks/solutions/07_gradient_accumulation.ipynb": 30, "notebooks/07_gradient_accumulation.ipynb": 25,
     "notebooks/08_complete_example.ipynb": 27, "notebooks/solutions/08_complete_example.ipynb": 25,
@@ -38,8 +39,6 @@ def _browser_part(test):
 #: file -> function(test name with its parameters) giving the suffix of the part of the file it belongs to
 PARTS = {
     "tests/test_browser.py": _browser_part,
-    # the fifty launches in two halves, one per worker (each launch is two processes importing PyTorch)
-    "tests/test_distributed.py": lambda test: " second half" if "second_half" in test else "",
 }
 
 
