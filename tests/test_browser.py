@@ -11,9 +11,10 @@ Latency, as a learner feels it, measured in the page's clock: from an arrow key'
 the last image (settle). Printed per notebook and written to ``test-output/browser/latency.json``;
 only a generous bound is asserted (timings depend on the machine and its load).
 
-For each solution notebook: the same run, no errors, and every exercise check shows a pass. Its sliders
-are not moved again: a solution differs from its learner version only inside the exercise blocks
-(``tools/notebooks.py check`` enforces that), so its widget code is the code tested above.
+The solution versions are not run here: a solution differs from its learner version only inside the
+exercise blocks (``tools/notebooks.py check`` enforces that), so its widget code is the code tested above,
+and that every check of a solution passes in a fresh run is asserted by the portability stage
+(``test_portability.py``, on papermill's run of every solution) and by nbval.
 """
 import contextlib
 import json
@@ -40,7 +41,6 @@ except ImportError:  # collected without playwright: the browser fixture skips
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-SOLUTIONS = sorted(f"solutions/{p.name}" for p in (ROOT / "notebooks" / "solutions").glob("*.ipynb"))
 SHOTS = ROOT / "test-output" / "browser"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -72,8 +72,7 @@ def lab(tmp_path_factory, chromium):
     home = tmp_path_factory.mktemp("home")
     # Serve copies: JupyterLab saves what it runs, and the repository's notebooks must stay as committed.
     root = tmp_path_factory.mktemp("notebooks")
-    (root / "solutions").mkdir()
-    for name in NOTEBOOKS + SOLUTIONS:
+    for name in NOTEBOOKS:
         shutil.copy(ROOT / "notebooks" / name, root / name)
     # a second copy of the learner versions that nothing runs (the tests below save what they run)
     (root / "unrun").mkdir()
@@ -314,6 +313,8 @@ def _ran_without_errors(lab, browser, name):
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
     with _ran_without_errors(lab, browser, name) as page:
+        if name in WIDGET_CHECKS:
+            WIDGET_CHECKS[name](page)
         widgets = page.locator(f"{PANEL} .jp-OutputArea-output .widget-interact, "
                                 f"{PANEL} .jp-OutputArea-output .nnlib-live")
         # every slider, wherever it sits: interact() or a hand-built box of widgets
@@ -415,23 +416,6 @@ def _check_backend_controls(page, name):
             elif label == "PyTorch" and "PyTorch" not in status:
                 problems.append(f"control {i}: PyTorch drawn, the status says {status!r}")
     assert problems == [], f"{name}: backend controls: {problems}"
-
-
-def _check_lines(page):
-    """The text of every exercise check's verdict line in the notebook's outputs."""
-    return page.evaluate(f"""() => {{
-        const panel = [...document.querySelectorAll('.jp-NotebookPanel')].find(p => p.offsetParent !== null);
-        return [...panel.querySelectorAll('.jp-OutputArea-output')].flatMap(o => o.textContent.split('\\n'))
-            .filter(line => line.startsWith('✅') || line.startsWith('❌'));
-    }}""")
-
-
-@pytest.mark.parametrize("name", SOLUTIONS)
-def test_solution_runs_and_every_check_passes(name, lab, browser):
-    with _ran_without_errors(lab, browser, name) as page:
-        verdicts = _check_lines(page)
-        assert verdicts, f"{name}: no exercise check printed a verdict"
-        assert all(v.startswith("✅") for v in verdicts), f"{name}: checks that did not pass: {verdicts}"
 
 
 # ------------------------------------------------------------------------------- issue 18: read before Run All
@@ -551,40 +535,43 @@ def _wait_for_change(area, before, timeout_s=30):
     return None
 
 
-def test_speed_widget_measures_and_redraws(lab, browser):
+def _check_speed_widget(page):
     """07's speed widget shows its measured plot, and a new layer width measures and draws a new one."""
-    with _ran_without_errors(lab, browser, "07_gradient_accumulation.ipynb") as page:
-        area = _cell_output(page, "SpeedPlot()")
-        area.scroll_into_view_if_needed()
-        first = _wait_for_image(area)
-        width_px = area.evaluate("a => { const i = a.querySelectorAll('img'); return i[i.length - 1].naturalWidth; }")
-        assert width_px > 600, f"the speed plot is missing or empty ({width_px} pixels wide)"
-        width = area.locator(".widget-slider, .widget-hslider").filter(has_text="layer width").locator(".noUi-handle")
-        width.focus()
-        page.keyboard.press("ArrowRight")  # 32 -> 64 units: a sweep measured now, then drawn
-        assert _wait_for_change(area, first, timeout_s=60), "moving the layer width did not redraw the speed plot"
+    area = _cell_output(page, "SpeedPlot()")
+    area.scroll_into_view_if_needed()
+    first = _wait_for_image(area)
+    width_px = area.evaluate("a => { const i = a.querySelectorAll('img'); return i[i.length - 1].naturalWidth; }")
+    assert width_px > 600, f"the speed plot is missing or empty ({width_px} pixels wide)"
+    width = area.locator(".widget-slider, .widget-hslider").filter(has_text="layer width").locator(".noUi-handle")
+    width.focus()
+    page.keyboard.press("ArrowRight")  # 32 -> 64 units: a sweep measured now, then drawn
+    assert _wait_for_change(area, first, timeout_s=60), "moving the layer width did not redraw the speed plot"
 
 
-def test_playground_play_changes_the_boundary_over_time(lab, browser):
+def _check_playground_play(page):
     """09's play button trains: the picture changes frame after frame until pause, then stays."""
-    with _ran_without_errors(lab, browser, "09_playground.ipynb") as page:
-        area = _cell_output(page, "playground(dataset=")
-        area.scroll_into_view_if_needed()
-        before = _wait_for_image(area)
-        toggle = area.locator("button[title^='train ']")  # play / pause (its tooltip: train N steps per frame)
-        assert toggle.text_content().strip().endswith("play")
-        toggle.click()
-        frames = []
-        for _ in range(3):  # three different pictures in a row: it keeps training, not just one redraw
-            frame = _wait_for_change(area, frames[-1] if frames else before)
-            assert frame, f"the picture stopped changing after {len(frames)} frames of play"
-            frames.append(frame)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        area.screenshot(path=str(SHOTS / "09_playground_playing.png"))
-        assert toggle.text_content().strip().endswith("pause")
-        toggle.click()
-        area.locator("button[title^='train ']", has_text="play").wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)  # a frame asked for before the pause may still arrive
-        paused = _image_of(area)
-        page.wait_for_timeout(1500)
-        assert _image_of(area) == paused, "the picture kept changing after pause"
+    area = _cell_output(page, "playground(dataset=")
+    area.scroll_into_view_if_needed()
+    before = _wait_for_image(area)
+    toggle = area.locator("button[title^='train ']")  # play / pause (its tooltip: train N steps per frame)
+    assert toggle.text_content().strip().endswith("play")
+    toggle.click()
+    frames = []
+    for _ in range(3):  # three different pictures in a row: it keeps training, not just one redraw
+        frame = _wait_for_change(area, frames[-1] if frames else before)
+        assert frame, f"the picture stopped changing after {len(frames)} frames of play"
+        frames.append(frame)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    area.screenshot(path=str(SHOTS / "09_playground_playing.png"))
+    assert toggle.text_content().strip().endswith("pause")
+    toggle.click()
+    area.locator("button[title^='train ']", has_text="play").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # a frame asked for before the pause may still arrive
+    paused = _image_of(area)
+    page.wait_for_timeout(1500)
+    assert _image_of(area) == paused, "the picture kept changing after pause"
+
+
+#: checks of one widget each, run on the learner notebook's page after Run All, before its sliders move
+#: (one run of the notebook serves both: each used to run the notebook again)
+WIDGET_CHECKS = {"07_gradient_accumulation.ipynb": _check_speed_widget, "09_playground.ipynb": _check_playground_play}

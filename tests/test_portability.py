@@ -18,6 +18,7 @@ The notebooks run through papermill's ``execute_notebook`` (its nbclient engine)
 that papermill runs every solution notebook without an error (the learner versions go through papermill in
 ``test_headless_execute.py``): only the solution versions (the learner versions print the same numbers in
 the same cells), once, with all four settings at once: about as long as nbval's run of the solutions.
+The same run shows that every exercise check of every solution passes (a verdict line, each one ✅).
 """
 import copy
 import difflib
@@ -102,3 +103,10 @@ def test_stored_outputs_with_other_numeric_kernels(path, tmp_path, monkeypatch):
             problems.append(f"Cell {n} shows other outputs with {ALTERNATE_KERNELS}: print rounding noise against "
                             f"a bound (nnlib.compare.agreement), trained results at a precision no kernel moves\n{diff}")
     assert not problems, f"{path.name}:\n" + "\n\n".join(problems)
+
+    # every exercise check of the solution passes in this fresh run, cells nbval skips included (the browser
+    # test ran each solution in JupyterLab for this; the learner versions run there, whose widget code is this)
+    verdicts = [line for c in fresh.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "stream"
+                for line in o.get("text", "").splitlines() if line.startswith(("✅", "❌"))]
+    assert verdicts, f"{path.name}: no exercise check printed a verdict"
+    assert all(v.startswith("✅") for v in verdicts), f"{path.name}: checks that did not pass: {verdicts}"
