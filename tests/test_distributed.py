@@ -59,6 +59,12 @@ def test_launch_checks_the_split_before_starting_processes():
         dd.launch(world_size=2.0)
 
 
+def _group_threads(names):
+    """gloo's workers (pt_gloo_runloop), its socket loop (gloo_tcp_loop) and rank 0's rendezvous server
+    (pt_tcpstore_uv) among thread names."""
+    return [name for name in names if "gloo" in name or "tcpstore" in name]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="lists threads through /proc/self/task")
 def test_no_thread_of_the_process_group_outlives_it(results):
     # gloo's workers (pt_gloo_runloop), its socket loop (gloo_tcp_loop) and rank 0's rendezvous server
@@ -66,7 +72,7 @@ def test_no_thread_of_the_process_group_outlives_it(results):
     # now and then aborted the process ("terminate called without an active exception")
     left = results["threads_after_teardown"]
     assert left is not None
-    assert [name for name in left if "gloo" in name or "tcpstore" in name] == [], left
+    assert _group_threads(left) == [], left
 
 
 @pytest.mark.slow
@@ -78,7 +84,7 @@ def test_fifty_launches_in_a_row_never_fail():
         results = dd.launch(world_size=2, n=8, k=1, seed=i, timeout=120)
         assert results["rank"] == 0 and results["micro_batches"] == [4], i
         if results["threads_after_teardown"] is not None:  # and the cause of the aborts, in every launch (Linux)
-            assert not [t for t in results["threads_after_teardown"] if "gloo" in t or "tcpstore" in t], i
+            assert _group_threads(results["threads_after_teardown"]) == [], i
 
 
 def test_a_rank_that_takes_too_long_is_killed_and_named():
