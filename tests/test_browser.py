@@ -220,6 +220,16 @@ _HOOK = """w => {
 }"""
 
 
+#: a slider's value (as shown, and as a number) and its bounds: a noUiSlider handle (ipywidgets 8) says them in ARIA
+#: (aria-valuenow is rounded to one decimal, aria-valuetext is the value itself), a range input in its attributes
+_SLIDER_VALUE = """s => {
+    if (!s.classList.contains('noUi-handle')) return [s.value, parseFloat(s.value), parseFloat(s.min), parseFloat(s.max)];
+    const text = s.getAttribute('aria-valuetext'), number = parseFloat(text);
+    return [text, isNaN(number) ? parseFloat(s.getAttribute('aria-valuenow')) : number,
+            parseFloat(s.getAttribute('aria-valuemin')), parseFloat(s.getAttribute('aria-valuemax'))];
+}"""
+
+
 def _timeline(widget):
     return widget.evaluate("w => ({keys: [...w.__nnlib.keys], loads: [...w.__nnlib.loads]})")
 
@@ -338,20 +348,30 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
             widget = slider.locator(f"xpath=(ancestor::div[{WIDGET}]"
                                     " | ancestor::div[contains(@class,'jp-OutputArea-output')])[last()]")
             slider.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)
+            page.wait_for_timeout(100)
             widget.evaluate(_HOOK)
             before = _image_of(widget)
             slider.focus()
+            mine = []
             for _ in range(3):  # one step at a time: the time from the key to the new image
-                pressed = page.evaluate("() => performance.now()")
-                page.keyboard.press("ArrowRight")
+                shown, value, _, high = slider.evaluate(_SLIDER_VALUE)
+                # away from the end it is at or near: a step that cannot move would wait for an image that never comes
+                directions = ["ArrowRight", "ArrowLeft"] if value < high else ["ArrowLeft"]
+                for key in directions:
+                    pressed = page.evaluate("() => performance.now()")
+                    page.keyboard.press(key)
+                    if slider.evaluate(_SLIDER_VALUE)[0] != shown:
+                        break
+                else:
+                    break  # no key moved it: the check below tells whether anything redrew
                 try:
                     loaded = _wait_for_load_after(page, widget, pressed)
                 except PlaywrightTimeout:
-                    break  # at the slider's end, or no redraw: the check below tells which
+                    break  # moved, but no redraw: the check below reports it
                 keys = [k for k in _timeline(widget)["keys"] if k >= pressed]
-                steps.append(loaded - keys[0])
-                page.wait_for_timeout(200)
+                mine.append(loaded - keys[0])
+                page.wait_for_timeout(100)
+            steps += mine
             after = _image_of(widget)
             if not after or after == before:
                 label = slider.evaluate("s => (s.closest('.widget-slider, .widget-hslider') || s).textContent.slice(0, 60)")
@@ -362,7 +382,9 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
             for key in ["ArrowLeft", "ArrowRight"] * 4:
                 page.keyboard.press(key)
                 page.wait_for_timeout(40)
-            _wait_until_quiet(page, widget)
+            # quiet for twice this slider's slowest step (at least 400 ms): the last frame has arrived, and a
+            # queue of stale frames, each arriving within a step's time of the one before, is still seen
+            _wait_until_quiet(page, widget, quiet_ms=max(400, 2 * max(mine, default=500)))
             timeline = _timeline(widget)
             last_key = [k for k in timeline["keys"] if k >= start][-1]
             loads = [t for t in timeline["loads"] if t >= start]
@@ -401,10 +423,7 @@ def _check_backend_controls(page, name):
         for label in ("PyTorch", "both", "NumPy"):
             control.get_by_role("button", name=label, exact=True).click()
             # the first PyTorch run of a training widget trains its network (seconds on a busy machine)
-            for _ in range(240):
-                page.wait_for_timeout(250)
-                if _image_of(widget) != images[-1]:
-                    break
+            _wait_for_change(widget, images[-1], timeout_s=60)
             images.append(_image_of(widget))
             status = widget.locator(".nnlib-status").text_content()
             if images[-1] == images[-2]:
@@ -435,12 +454,19 @@ def test_notebooks_opened_without_running_show_a_picture_in_every_widget_cell(la
     problems = []
     try:
         for name in NOTEBOOKS:
-            page.goto(f"{url}/lab/tree/unrun/{name}?reset&token={token}", timeout=120_000)
+            if name == NOTEBOOKS[0]:
+                page.goto(f"{url}/lab/tree/unrun/{name}?reset&token={token}", timeout=120_000)
+            else:  # the next one in the same JupyterLab, as a learner opens it from the file browser
+                page.evaluate("""async (path) => {
+                    await window.jupyterapp.commands.execute('application:close-all');
+                    await window.jupyterapp.commands.execute('docmanager:open', {path});
+                }""", f"unrun/{name}")
             page.wait_for_selector(f"{PANEL} .jp-Notebook", timeout=120_000)
-            page.wait_for_function(f"""() => {{
+            page.wait_for_function(f"""(path) => {{
                 const w = window.jupyterapp.shell.currentWidget;
-                return window.jupyterapp.isPluginActivated('{WIDGETS_PLUGIN}') && w && w.context.isReady;
-            }}""", timeout=120_000)
+                return window.jupyterapp.isPluginActivated('{WIDGETS_PLUGIN}') && w && w.context.isReady
+                    && w.context.path === path && document.querySelectorAll('.jp-NotebookPanel').length === 1;
+            }}""", arg=f"unrun/{name}", timeout=120_000)
             cells = _stored_widget_cells(name)
             assert cells, f"{name}: no stored widget output (executed?)"
             # every picture decoded (complete, with pixels) in every widget cell; what else the cell shows
@@ -527,12 +553,16 @@ def _wait_for_image(area, timeout_s=60):
 
 
 def _wait_for_change(area, before, timeout_s=30):
-    for _ in range(timeout_s * 4):
-        area.page.wait_for_timeout(250)
-        after = _image_of(area)
-        if after and after != before:
-            return after
-    return None
+    """The new image's src once the last image in ``area`` differs from ``before``; None after ``timeout_s``."""
+    try:
+        area.page.wait_for_function("""([a, before]) => {
+            const imgs = a.querySelectorAll('img');
+            const src = imgs.length ? imgs[imgs.length - 1].src : null;
+            return src && src !== before;
+        }""", arg=[area.element_handle(), before], timeout=timeout_s * 1000, polling=50)
+    except PlaywrightTimeout:
+        return None
+    return _image_of(area)
 
 
 def _check_speed_widget(page):
