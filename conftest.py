@@ -1,8 +1,8 @@
-"""How the test command shares its work between pytest-xdist's two workers.
+"""How the test command shares its work between pytest-xdist's workers (three: see pyproject.toml).
 
 The work goes out in groups (:func:`group`): a test file is one group, so a module's fixtures (a JupyterLab
 server, a fitted model) are built once and every cell of a notebook runs in nbval's one kernel, in order, on
-one worker, as ``--dist loadfile`` does. The browser test is cut into parts that run on both workers at
+one worker, as ``--dist loadfile`` does. The browser test is cut into parts that run on two workers at
 once (:data:`PARTS`). The groups are handed out longest first (:data:`SECONDS`; ``--no-loadscope-reorder``
 keeps that order, xdist's own order is by number of tests): the worker that finishes a long group picks up the
 short ones, so no long group starts last. The seconds only order the groups: a wrong figure makes a run
@@ -15,12 +15,11 @@ import pytest
 
 #: roughly how long each long group takes on the 2-core machine (s); groups not named here come after these
 SECONDS = {
-    "tests/test_browser.py learners 1": 200, "tests/test_browser.py learners 2": 220,
-    "tests/test_browser.py": 70,
-    # first: its fifty launches (two processes each, CPU-bound) beside the browser's halves (waiting on pages)
-    "tests/test_distributed.py": 300,
-    "tests/test_portability.py": 140, "tests/test_headless_execute.py": 120,
-    "tests/test_figures_legible.py": 80, "tests/test_persistence.py": 70,
+    "tests/test_browser.py learners 1": 230, "tests/test_browser.py learners 2": 230,
+    "tests/test_browser.py": 35,
+    "tests/test_distributed.py": 85,  # its launches: two processes each, CPU-bound
+    "tests/test_headless_execute.py": 145, "tests/test_figures_legible.py": 97, "tests/test_portability.py": 90,
+    "tests/test_persistence.py": 32,
     "tests/test_nbgrader.py": 40,
     "notebooks/solutions/07_gradient_accumulation.ipynb": 30, "notebooks/07_gradient_accumulation.ipynb": 25,
     "notebooks/08_complete_example.ipynb": 27, "notebooks/solutions/08_complete_example.ipynb": 25,
@@ -32,7 +31,7 @@ def _browser_part(test):
     """The learner versions' runs in two halves, each with its own JupyterLab and browser (the module's
     fixtures); the tests that open notebooks without running them in the file's own group."""
     if test.startswith("test_notebook_runs_and_every_slider_redraws["):
-        return " learners 1" if test.split("[")[1] < "06" else " learners 2"
+        return " learners 1" if test.split("[")[1] < "07" else " learners 2"
     return ""
 
 

@@ -411,6 +411,26 @@ def _report_latency(name, steps, settles):
     assert _median(steps) < 2000 and _median(settles) < 3000, f"{name}: sliders lag: {LATENCY[name]}"
 
 
+#: what a backend control's status line must come to say, by button: "both" how far apart the backends are
+STATUS_AFTER = {"PyTorch": ["PyTorch"], "both": ["max |difference|", "not round-off"]}
+
+
+def _status_of(widget):
+    return widget.locator(".nnlib-status").text_content()
+
+
+def _wait_for_status(widget, any_of, timeout_s=10):
+    """The widget's status line once it contains one of ``any_of``; None if it does not within ``timeout_s``."""
+    try:
+        widget.page.wait_for_function("""([w, any_of]) => {
+            const s = w.querySelector('.nnlib-status');
+            return s && any_of.some(t => s.textContent.includes(t));
+        }""", arg=[widget.element_handle(), any_of], timeout=timeout_s * 1000, polling=50)
+    except PlaywrightTimeout:
+        return None
+    return _status_of(widget)
+
+
 def _check_backend_controls(page, name):
     """Every backend toggle: PyTorch and "both" each draw a new picture, "both" says the difference."""
     controls = page.locator(f"{PANEL} .nnlib-live .widget-toggle-buttons")
@@ -425,15 +445,19 @@ def _check_backend_controls(page, name):
             # the first PyTorch run of a training widget trains its network (seconds on a busy machine)
             _wait_for_change(widget, images[-1], timeout_s=60)
             images.append(_image_of(widget))
-            status = widget.locator(".nnlib-status").text_content()
             if images[-1] == images[-2]:
                 problems.append(f"control {i}: {label} did not redraw")
-            elif label == "both" and "max |difference|" not in status and "not round-off" not in status:
+                continue
+            # the kernel sends the picture, then the status line: the page shows them a moment apart
+            wanted = STATUS_AFTER.get(label)
+            status = _wait_for_status(widget, wanted) if wanted else ""
+            if label == "both" and status is None:
                 # a plot of results says how far apart they are; 07's memory plot, of two different measures,
                 # says their gap and that it is no round-off
-                problems.append(f"control {i}: 'both' shows no difference: {status!r}")
-            elif label == "PyTorch" and "PyTorch" not in status:
-                problems.append(f"control {i}: PyTorch drawn, the status says {status!r}")
+                problems.append(f"control {i}: 'both' shows no difference: {_status_of(widget)!r}")
+            elif label == "PyTorch" and status is None:
+                problems.append(f"control {i}: PyTorch drawn, the status says {_status_of(widget)!r}")
+            images[-1] = _image_of(widget)  # the next click's picture must differ from this one
     assert problems == [], f"{name}: backend controls: {problems}"
 
 
