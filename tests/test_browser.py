@@ -411,7 +411,8 @@ def _report_latency(name, steps, settles):
     assert _median(steps) < 2000 and _median(settles) < 3000, f"{name}: sliders lag: {LATENCY[name]}"
 
 
-#: what a backend control's status line must come to say, by button: "both" how far apart the backends are
+#: what a backend control's status line must come to say, by button: "both" how far apart the backends are (07's
+#: memory plot, of two different measures, says their gap and that it is no round-off)
 STATUS_AFTER = {"PyTorch": ["PyTorch"], "both": ["max |difference|", "not round-off"]}
 
 
@@ -450,13 +451,9 @@ def _check_backend_controls(page, name):
                 continue
             # the kernel sends the picture, then the status line: the page shows them a moment apart
             wanted = STATUS_AFTER.get(label)
-            status = _wait_for_status(widget, wanted) if wanted else ""
-            if label == "both" and status is None:
-                # a plot of results says how far apart they are; 07's memory plot, of two different measures,
-                # says their gap and that it is no round-off
-                problems.append(f"control {i}: 'both' shows no difference: {_status_of(widget)!r}")
-            elif label == "PyTorch" and status is None:
-                problems.append(f"control {i}: PyTorch drawn, the status says {_status_of(widget)!r}")
+            if wanted and _wait_for_status(widget, wanted) is None:
+                problems.append(f"control {i}: {label} drawn, the status says {_status_of(widget)!r}, "
+                                f"not one of {wanted}")
             images[-1] = _image_of(widget)  # the next click's picture must differ from this one
     assert problems == [], f"{name}: backend controls: {problems}"
 
