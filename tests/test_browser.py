@@ -7,8 +7,8 @@ largest difference in the widget's status line. A screenshot of each notebook's 
 ``test-output/browser/``.
 
 Latency, as a learner feels it, measured in the page's clock: from an arrow key's keydown to the
-``load`` of the image it causes (one step), and after a drag (8 keys 40 ms apart) from the last key to
-the last image (settle). Printed per notebook and written to ``test-output/browser/latency.json``;
+``load`` of the image it causes (one step), and after a drag (:data:`DRAG_KEYS` keys 40 ms apart) from the
+last key to the last image (settle). Printed per notebook and written to ``test-output/browser/latency.json``;
 only a generous bound is asserted (timings depend on the machine and its load).
 
 The solution versions are not run here: a solution differs from its learner version only inside the
@@ -46,6 +46,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PANEL = ".jp-NotebookPanel:visible"
 WIDGET = "contains(@class,'widget-interact') or contains(@class,'nnlib-live')"  # interact() or nnlib.widgets.live()
+#: keys of a drag: each key is a move the kernel may still be drawing when the next arrives, so a queue of stale
+#: frames would show in the settle time; six are as telling as more (a frame takes about 100 ms, six keys 240 ms)
+DRAG_KEYS = 6
 LATENCY = {}  #: notebook -> {"steps": [ms, ...], "settles": [ms, ...]}, written at the end of the module
 WIDGETS_PLUGIN = "@jupyter-widgets/jupyterlab-manager:plugin"
 
@@ -270,19 +273,47 @@ def _shutdown_kernels(url, token):
         urllib.request.urlopen(req, timeout=30).close()
 
 
-def _open_and_run(browser, url, token, name):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+@pytest.fixture(scope="module")
+def lab_page(browser):
+    """One JupyterLab page for the notebooks this worker runs, each opened in it as a learner opens the next
+    notebook from the file browser (starting JupyterLab in a new page costs seconds of the browser's time)."""
+    held = {}
+    yield held
+    if held.get("page"):
+        held["page"].close()
+
+
+def _open(held, url, token, name):
+    """The notebook ``name`` open and ready in the held page (a new page if there is none)."""
+    if held.get("page") is None:
+        held["page"] = held["browser"].new_page(viewport={"width": 1400, "height": 1000})
+        held["page"].goto(f"{url}/lab/tree/{name}?reset&token={token}", timeout=120_000)
+    else:
+        held["page"].evaluate("""async (path) => {
+            // saved first (a copy of the notebook, see lab()): closing a changed notebook would ask
+            for (const w of window.jupyterapp.shell.widgets('main')) {
+                if (w.context?.model.dirty) await w.context.save();
+            }
+            await window.jupyterapp.commands.execute('application:close-all');
+            await window.jupyterapp.commands.execute('docmanager:open', {path});
+        }""", name)
+    page = held["page"]
+    page.wait_for_selector(f"{PANEL} .jp-Notebook", timeout=120_000)
+    # As a learner waits for the page to finish loading: the document (this one, alone) and its kernel ready,
+    # the widgets extension active (widget outputs that arrive before it render as "interactive(children=...").
+    page.wait_for_function(f"""(path) => {{
+        const w = window.jupyterapp.shell.currentWidget;
+        return window.jupyterapp.isPluginActivated('{WIDGETS_PLUGIN}') && w && w.context.isReady
+            && w.context.path === path && document.querySelectorAll('.jp-NotebookPanel').length === 1
+            && w.sessionContext.isReady;
+    }}""", arg=name, timeout=120_000)
+    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    return page
+
+
+def _open_and_run(held, url, token, name):
     try:
-        page.goto(f"{url}/lab/tree/{name}?reset&token={token}", timeout=120_000)
-        page.wait_for_selector(f"{PANEL} .jp-Notebook", timeout=120_000)
-        page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-        # As a learner waits for the page to finish loading: the document and its kernel ready, the widgets
-        # extension active (widget outputs that arrive before it render as "interactive(children=...").
-        page.wait_for_function(f"""() => {{
-            const w = window.jupyterapp.shell.currentWidget;
-            return window.jupyterapp.isPluginActivated('{WIDGETS_PLUGIN}') && w && w.context.isReady
-                && w.sessionContext.isReady;
-        }}""", timeout=120_000)
+        page = _open(held, url, token, name)
         _run_all(page)
         _wait_until_done(page)
         untrusted = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
@@ -292,37 +323,42 @@ def _open_and_run(browser, url, token, name):
         assert untrusted == 0, f"{untrusted} code cells show stored, untrusted outputs after Run All"
         return page
     except BaseException:
-        page.close()
+        if held.get("page"):  # the next notebook starts in a new page
+            held.pop("page").close()
         raise
 
 
-def _open_and_run_twice(browser, url, token, name):
+def _open_and_run_twice(held, url, token, name):
     try:
-        return _open_and_run(browser, url, token, name)
+        return _open_and_run(held, url, token, name)
     except AssertionError as first:
         # Once, on a busy machine, the server dropped the kernel's websocket mid-run (a corrupted frame)
         # and the run never finished. That is the transport, not the notebook: run it once more, and say so.
         warnings.warn(f"{name}: first run failed, retrying: {str(first)[:500]}")
         _shutdown_kernels(url, token)
-        return _open_and_run(browser, url, token, name)
+        return _open_and_run(held, url, token, name)
 
 
 @contextlib.contextmanager
-def _ran_without_errors(lab, browser, name):
-    """The notebook's page after Run All, once no cell shows an error; closed and its kernel stopped after."""
+def _ran_without_errors(lab, held, name):
+    """The notebook's page after Run All, once no cell shows an error; its kernel stopped after."""
     url, token = lab
-    page = _open_and_run_twice(browser, url, token, name)
+    page = _open_and_run_twice(held, url, token, name)
     try:
         assert _errors(page) == [], f"{name}: cells show errors"
         yield page
+    except BaseException:
+        if held.get("page"):  # a failed notebook leaves nothing behind for the next one
+            held.pop("page").close()
+        raise
     finally:
-        page.close()
         _shutdown_kernels(url, token)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
-    with _ran_without_errors(lab, browser, name) as page:
+def test_notebook_runs_and_every_slider_redraws(name, lab, browser, lab_page):
+    lab_page["browser"] = browser
+    with _ran_without_errors(lab, lab_page, name) as page:
         if name in WIDGET_CHECKS:
             WIDGET_CHECKS[name](page)
         widgets = page.locator(f"{PANEL} .jp-OutputArea-output .widget-interact, "
@@ -352,34 +388,27 @@ def test_notebook_runs_and_every_slider_redraws(name, lab, browser):
             widget.evaluate(_HOOK)
             before = _image_of(widget)
             slider.focus()
+            # one step: the time from the key to the new image (a step away from the end the slider is at or
+            # near: a step that cannot move would wait for an image that never comes)
+            shown, value, _, high = slider.evaluate(_SLIDER_VALUE)
             mine = []
-            for _ in range(3):  # one step at a time: the time from the key to the new image
-                shown, value, _, high = slider.evaluate(_SLIDER_VALUE)
-                # away from the end it is at or near: a step that cannot move would wait for an image that never comes
-                directions = ["ArrowRight", "ArrowLeft"] if value < high else ["ArrowLeft"]
-                for key in directions:
-                    pressed = page.evaluate("() => performance.now()")
-                    page.keyboard.press(key)
-                    if slider.evaluate(_SLIDER_VALUE)[0] != shown:
-                        break
-                else:
-                    break  # no key moved it: the check below tells whether anything redrew
-                try:
-                    loaded = _wait_for_load_after(page, widget, pressed)
-                except PlaywrightTimeout:
-                    break  # moved, but no redraw: the check below reports it
-                keys = [k for k in _timeline(widget)["keys"] if k >= pressed]
-                mine.append(loaded - keys[0])
-                page.wait_for_timeout(100)
+            for key in (["ArrowRight", "ArrowLeft"] if value < high else ["ArrowLeft"]):
+                pressed = page.evaluate("() => performance.now()")
+                page.keyboard.press(key)
+                if slider.evaluate(_SLIDER_VALUE)[0] != shown:
+                    with contextlib.suppress(PlaywrightTimeout):  # moved, but no redraw: the check below reports it
+                        loaded = _wait_for_load_after(page, widget, pressed)
+                        mine.append(loaded - [k for k in _timeline(widget)["keys"] if k >= pressed][0])
+                    break
             steps += mine
             after = _image_of(widget)
             if not after or after == before:
                 label = slider.evaluate("s => (s.closest('.widget-slider, .widget-hslider') || s).textContent.slice(0, 60)")
                 unchanged.append(f"slider {i} ({label.strip()})")
                 continue
-            # a drag: 8 moves 40 ms apart, back and forth so it never runs into the slider's end
+            # a drag: DRAG_KEYS moves 40 ms apart, back and forth so it never runs into the slider's end
             start = page.evaluate("() => performance.now()")
-            for key in ["ArrowLeft", "ArrowRight"] * 4:
+            for key in ["ArrowLeft", "ArrowRight"] * (DRAG_KEYS // 2):
                 page.keyboard.press(key)
                 page.wait_for_timeout(40)
             # quiet for twice this slider's slowest step (at least 400 ms): the last frame has arrived, and a
