@@ -1,4 +1,4 @@
-"""How the test command shares its work between pytest-xdist's workers (three: see pyproject.toml).
+"""How the test command shares its work between pytest-xdist's workers (four: see pyproject.toml).
 
 The work goes out in groups (:func:`group`): a test file is one group, so a module's fixtures (a JupyterLab
 server, a fitted model) are built once and every cell of a notebook runs in nbval's one kernel, in order, on
@@ -13,14 +13,16 @@ test and so groups nothing: it sent a notebook's cells to both workers. Hence :c
 """
 import pytest
 
-#: roughly how long each long group takes on the 2-core machine (s); groups not named here come after these
+#: roughly how long each long group takes on the 2-core machine with four workers (s); groups not named here
+#: come after these
 SECONDS = {
-    "tests/test_browser.py learners 1": 230, "tests/test_browser.py learners 2": 230,
-    "tests/test_browser.py": 35,
-    "tests/test_distributed.py": 85,  # its launches: two processes each, CPU-bound
-    "tests/test_headless_execute.py": 145, "tests/test_figures_legible.py": 97, "tests/test_portability.py": 90,
-    "tests/test_persistence.py": 32,
-    "tests/test_nbgrader.py": 40,
+    "tests/test_headless_execute.py": 280,
+    "tests/test_browser.py learners 1": 230, "tests/test_browser.py learners 2": 270,
+    "tests/test_browser.py": 60,
+    "tests/test_distributed.py": 90,  # its launches: two processes each, CPU-bound
+    "tests/test_figures_legible.py": 210, "tests/test_portability.py": 135,
+    "tests/test_persistence.py": 115,
+    "tests/test_nbgrader.py": 100,
     "notebooks/solutions/07_gradient_accumulation.ipynb": 30, "notebooks/07_gradient_accumulation.ipynb": 25,
     "notebooks/08_complete_example.ipynb": 27, "notebooks/solutions/08_complete_example.ipynb": 25,
     "notebooks/10_optimizers_and_initialization.ipynb": 18,
