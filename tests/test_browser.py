@@ -277,7 +277,7 @@ def _shutdown_kernels(url, token):
 def lab_page(browser):
     """One JupyterLab page for the notebooks this worker runs, each opened in it as a learner opens the next
     notebook from the file browser (starting JupyterLab in a new page costs seconds of the browser's time)."""
-    held = {}
+    held = {"browser": browser}
     yield held
     if held.get("page"):
         held["page"].close()
@@ -356,8 +356,7 @@ def _ran_without_errors(lab, held, name):
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_and_every_slider_redraws(name, lab, browser, lab_page):
-    lab_page["browser"] = browser
+def test_notebook_runs_and_every_slider_redraws(name, lab, lab_page):
     with _ran_without_errors(lab, lab_page, name) as page:
         if name in WIDGET_CHECKS:
             WIDGET_CHECKS[name](page)
