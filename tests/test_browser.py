@@ -283,8 +283,9 @@ def lab_page(browser):
         held["page"].close()
 
 
-def _open(held, url, token, name):
-    """The notebook ``name`` open and ready in the held page (a new page if there is none)."""
+def _open(held, url, token, name, kernel=True):
+    """The notebook ``name`` open in the held page (a new page if there is none), with its kernel ready
+    unless ``kernel`` is False (a learner reading before Run All does not wait for it)."""
     if held.get("page") is None:
         held["page"] = held["browser"].new_page(viewport={"width": 1400, "height": 1000})
         held["page"].goto(f"{url}/lab/tree/{name}?reset&token={token}", timeout=120_000)
@@ -301,13 +302,14 @@ def _open(held, url, token, name):
     page.wait_for_selector(f"{PANEL} .jp-Notebook", timeout=120_000)
     # As a learner waits for the page to finish loading: the document (this one, alone) and its kernel ready,
     # the widgets extension active (widget outputs that arrive before it render as "interactive(children=...").
-    page.wait_for_function(f"""(path) => {{
+    page.wait_for_function(f"""([path, kernel]) => {{
         const w = window.jupyterapp.shell.currentWidget;
         return window.jupyterapp.isPluginActivated('{WIDGETS_PLUGIN}') && w && w.context.isReady
             && w.context.path === path && document.querySelectorAll('.jp-NotebookPanel').length === 1
-            && w.sessionContext.isReady;
-    }}""", arg=name, timeout=120_000)
-    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            && (!kernel || w.sessionContext.isReady);
+    }}""", arg=[name, kernel], timeout=120_000)
+    if kernel:
+        page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
     return page
 
 
@@ -505,23 +507,11 @@ def test_notebooks_opened_without_running_show_a_picture_in_every_widget_cell(la
     widget output's stored ``image/png`` instead of looking for a widget that no kernel has made.
     """
     url, token = lab
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    held = {"browser": browser}  # one page: each next notebook opened as a learner opens it from the file browser
     problems = []
     try:
         for name in NOTEBOOKS:
-            if name == NOTEBOOKS[0]:
-                page.goto(f"{url}/lab/tree/unrun/{name}?reset&token={token}", timeout=120_000)
-            else:  # the next one in the same JupyterLab, as a learner opens it from the file browser
-                page.evaluate("""async (path) => {
-                    await window.jupyterapp.commands.execute('application:close-all');
-                    await window.jupyterapp.commands.execute('docmanager:open', {path});
-                }""", f"unrun/{name}")
-            page.wait_for_selector(f"{PANEL} .jp-Notebook", timeout=120_000)
-            page.wait_for_function(f"""(path) => {{
-                const w = window.jupyterapp.shell.currentWidget;
-                return window.jupyterapp.isPluginActivated('{WIDGETS_PLUGIN}') && w && w.context.isReady
-                    && w.context.path === path && document.querySelectorAll('.jp-NotebookPanel').length === 1;
-            }}""", arg=f"unrun/{name}", timeout=120_000)
+            page = _open(held, url, token, f"unrun/{name}", kernel=False)
             cells = _stored_widget_cells(name)
             assert cells, f"{name}: no stored widget output (executed?)"
             # every picture decoded (complete, with pixels) in every widget cell; what else the cell shows
@@ -546,7 +536,8 @@ def test_notebooks_opened_without_running_show_a_picture_in_every_widget_cell(la
     except PlaywrightTimeout as exc:
         raise AssertionError(f"a widget cell shows no picture: {str(exc)[:300]}") from None
     finally:
-        page.close()
+        if held.get("page"):
+            held["page"].close()
         _shutdown_kernels(url, token)
     assert problems == [], f"widget cells without their picture before Run All: {problems}"
 
