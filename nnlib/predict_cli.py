@@ -10,11 +10,13 @@ cell is read as text; only the columns the pipeline reads as numbers are convert
 must be a finite number. An empty cell is a missing value; nothing else is ("NA", "null", "None"
 are text, "007" stays "007"). Writes CSV to stdout: a ``prediction`` column, and with ``--proba`` one
 probability column per class, with every digit of the float (so another program can compare them
-exactly). Any failure is one line on stderr and exit status 1 (2 for wrong arguments).
+exactly). Any failure is one line on stderr and exit status 1 (2 for wrong arguments); a reader that
+stops early (``| head``) ends it quietly, with exit status 1.
 """
 import argparse
 import csv
 import io
+import os
 import re
 import sys
 import warnings
@@ -192,7 +194,14 @@ def main(argv=None):
     for warning in caught:
         print("warning: " + " ".join(str(warning.message).split()), file=sys.stderr)
     # repr-precision floats: the printed numbers read back as exactly the computed ones
-    table.to_csv(sys.stdout, index=False, float_format=None)
+    try:
+        table.to_csv(sys.stdout, index=False, float_format=None)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader stopped early (`| head`): end quietly, as Python's documentation advises (stdout pointed
+        # at os.devnull, so the flush at exit does not fail again; exit status 1, as Python gives on EPIPE)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from nnlib import persistence
+from nnlib import persistence, predict_cli
 from nnlib.datasets import NUMERIC_FEATURES, load_penguins, penguin_preprocessor
 from nnlib.persistence import MANIFEST, load_pipeline, save_pipeline
 from nnlib.sklearn import NNClassifier
@@ -93,6 +93,19 @@ def test_predict_cli_reports_errors_without_a_traceback(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert run.stderr.startswith("error:") and "Traceback" not in run.stderr
+
+
+def test_predict_cli_ends_quietly_when_its_reader_stops(saved, data, tmp_path, monkeypatch, capsys):
+    """``predict_cli ... | head``: the pipe closes before the table is written; no traceback, exit status 1."""
+    _, _, held_out = data
+    csv = tmp_path / "rows.csv"
+    held_out.to_csv(csv, index=False)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone: every write to the pipe fails with EPIPE
+    with open(write_end, "w") as closed_pipe:
+        monkeypatch.setattr(sys, "stdout", closed_pipe)
+        assert predict_cli.main([str(saved), str(csv)]) == 1
+    assert capsys.readouterr().err == ""
 
 
 def _cli(*args):
