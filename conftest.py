@@ -1,4 +1,4 @@
-"""How the test command shares its work between pytest-xdist's workers (four: see pyproject.toml).
+"""How the test command shares its work between pytest-xdist's workers (three: see pyproject.toml).
 
 The work goes out in groups (:func:`group`): a test file is one group, so a module's fixtures (a JupyterLab
 server, a fitted model) are built once and every cell of a notebook runs in nbval's one kernel, in order, on
@@ -13,8 +13,8 @@ test and so groups nothing: it sent a notebook's cells to both workers. Hence :c
 """
 import pytest
 
-#: roughly how long each long group takes on the 2-core machine with four workers (s); groups not named here
-#: come after these
+#: roughly how long each long group takes on the 2-core machine with three or four workers (s); groups not
+#: named here come after these
 SECONDS = {
     "tests/test_headless_execute.py": 280,
     "tests/test_browser.py learners 1": 230, "tests/test_browser.py learners 2": 270,
