@@ -200,7 +200,9 @@ def main(argv=None):
     except BrokenPipeError:
         # the reader stopped early (`| head`): end quietly, as Python's documentation advises (stdout pointed
         # at os.devnull, so the flush at exit does not fail again; exit status 1, as Python gives on EPIPE)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
         return 1
     return 0
 

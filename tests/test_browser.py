@@ -279,8 +279,13 @@ def lab_page(browser):
     notebook from the file browser (starting JupyterLab in a new page costs seconds of the browser's time)."""
     held = {"browser": browser}
     yield held
+    _drop_page(held)
+
+
+def _drop_page(held):
+    """Close the held page after a failure: the next notebook starts in a new one, with nothing left behind."""
     if held.get("page"):
-        held["page"].close()
+        held.pop("page").close()
 
 
 def _open(held, url, token, name, kernel=True):
@@ -325,8 +330,7 @@ def _open_and_run(held, url, token, name):
         assert untrusted == 0, f"{untrusted} code cells show stored, untrusted outputs after Run All"
         return page
     except BaseException:
-        if held.get("page"):  # the next notebook starts in a new page
-            held.pop("page").close()
+        _drop_page(held)
         raise
 
 
@@ -350,8 +354,7 @@ def _ran_without_errors(lab, held, name):
         assert _errors(page) == [], f"{name}: cells show errors"
         yield page
     except BaseException:
-        if held.get("page"):  # a failed notebook leaves nothing behind for the next one
-            held.pop("page").close()
+        _drop_page(held)
         raise
     finally:
         _shutdown_kernels(url, token)
@@ -536,8 +539,7 @@ def test_notebooks_opened_without_running_show_a_picture_in_every_widget_cell(la
     except PlaywrightTimeout as exc:
         raise AssertionError(f"a widget cell shows no picture: {str(exc)[:300]}") from None
     finally:
-        if held.get("page"):
-            held["page"].close()
+        _drop_page(held)
         _shutdown_kernels(url, token)
     assert problems == [], f"widget cells without their picture before Run All: {problems}"
 
