@@ -11,7 +11,14 @@ slower, never a test fail.
 (xdist's ``--dist loadgroup`` with ``xdist_group`` marks would do this, but under pytest 9 it renames no
 test and so groups nothing: it sent a notebook's cells to both workers. Hence :class:`GroupScheduling`.)
 """
+import os
+import sys
+from pathlib import Path
+
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "tests"))  # as pytest does for the test modules
+import _forked_kernel  # noqa: E402
 
 #: roughly how long each long group takes on the 2-core machine with three or four workers (s); groups not
 #: named here come after these
@@ -54,6 +61,26 @@ def group(nodeid):
     path = SAME_GROUP.get(path, path)
     part = PARTS.get(path)
     return path + (part(test) if part else "")
+
+
+def pytest_configure(config):
+    """Each process that runs tests starts its kernels from a :class:`_forked_kernel.KernelServer` (about 4 s
+    of imports less per kernel: tests/_forked_kernel.py); ``NNLIB_FRESH_KERNELS=1`` starts every kernel the
+    ordinary way. xdist's controller runs no test and starts none."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    log = Path(__file__).parent / "test-output" / f"kernel-server-{worker}.log"
+    log.parent.mkdir(exist_ok=True)
+    log.unlink(missing_ok=True)
+    config._kernel_server = server = _forked_kernel.KernelServer(log)
+    os.environ.update(server.environ())
+
+
+def pytest_unconfigure(config):
+    server = getattr(config, "_kernel_server", None)
+    if server is not None:
+        server.stop()
 
 
 def pytest_collection_modifyitems(config, items):

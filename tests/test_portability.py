@@ -22,10 +22,12 @@ The same run shows that every exercise check of every solution passes (a verdict
 """
 import copy
 import difflib
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
 
+import _forked_kernel
 import nbformat
 import pytest
 
@@ -80,11 +82,22 @@ def _text(by_key):
     return "\n".join(f"[{key}]\n" + "\n".join(str(v) for v in values) for key, values in sorted(by_key.items()))
 
 
+@pytest.fixture(scope="module")
+def alternate_kernel_server():
+    """Kernels forked from a Python that loaded NumPy and PyTorch under :data:`ALTERNATE_KERNELS` (the
+    libraries read them when they load: tests/_forked_kernel.py), so each notebook's kernel starts without
+    importing PyTorch again, with the same kernels a fresh process would pick."""
+    server = _forked_kernel.KernelServer(ROOT / "test-output" / "kernel-server-portability.log",
+                                         env=dict(os.environ, **ALTERNATE_KERNELS))
+    yield server
+    server.stop()
+
+
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
-def test_stored_outputs_with_other_numeric_kernels(path, tmp_path, monkeypatch):
+def test_stored_outputs_with_other_numeric_kernels(path, tmp_path, monkeypatch, alternate_kernel_server):
     stored = nbformat.read(path, as_version=4)
-    for name, value in ALTERNATE_KERNELS.items():  # the kernel papermill starts inherits them
-        monkeypatch.setenv(name, value)
+    for name, value in {**ALTERNATE_KERNELS, **alternate_kernel_server.environ()}.items():
+        monkeypatch.setenv(name, value)  # the kernel papermill starts inherits them
     # raises PapermillExecutionError on any error output, as the papermill command exits 1 on it
     fresh = papermill.execute_notebook(path, tmp_path / path.name, kernel_name="python3", cwd=path.parent,
                                        progress_bar=False, request_save_on_cell_execute=False,
