@@ -133,6 +133,7 @@ def client(argv):
 # ---------------------------------------------------------------------------------------------- server
 def _child(conn_fds, request, fds, set_by_imports):
     """In the forked child: become the kernel the client would have exec'd."""
+    import importlib.util
     import random
     import runpy
     import site
@@ -156,7 +157,7 @@ def _child(conn_fds, request, fds, set_by_imports):
     random.seed()
     numpy.random.seed()
     site.USER_BASE = site.USER_SITE = None  # computed from HOME when first asked for
-    launcher = __import__("importlib.util").util.find_spec("ipykernel_launcher").origin
+    launcher = importlib.util.find_spec("ipykernel_launcher").origin
     sys.argv = [launcher, *request["argv"]]
     sys.path[0] = request["cwd"]  # what `python -m` puts first
     try:
@@ -196,8 +197,7 @@ def serve(path):
     before = dict(os.environ)
     for name in PRELOAD:
         importlib.import_module(name)
-    # scikit-learn sets KMP_DUPLICATE_LIB_OK and KMP_INIT_AT_FORK, PyTorch TORCHINDUCTOR_CACHE_DIR: a kernel
-    # that imported them itself would have them too
+    # PyTorch sets TORCHINDUCTOR_CACHE_DIR: a kernel that imported it itself would have it too
     set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
     early = [name for name in NOT_PRELOADED if name in sys.modules]
     if early:
