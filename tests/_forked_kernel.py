@@ -1,9 +1,10 @@
 """Kernels for the test command, forked from a Python that has already imported the heavy libraries.
 
 The test command starts about seventy ipykernels (nbval, papermill, nbgrader, the browser test's
-JupyterLab), and each spent over 2 s of CPU importing the same library before its first cell ran (PyTorch
-1.1 s, and ``torch._dynamo`` 1.0 s, which ``torch.optim`` imports on its first call). Here one *server* per
-test process imports it once, and each kernel start forks the server. The kernel itself is unchanged: the child runs ``python -m ipykernel_launcher -f CONNECTION_FILE``
+JupyterLab), and each spent about 3 s of CPU importing the same libraries before its first cell ran (PyTorch
+1.1 s, ``torch._dynamo`` 1.0 s, which ``torch.optim`` imports on its first call, matplotlib 0.6 s: see
+:data:`PRELOAD`). Here one *server* per test process imports them once, and each kernel start forks the
+server. The kernel itself is unchanged: the child runs ``python -m ipykernel_launcher -f CONNECTION_FILE``
 (through :mod:`runpy`) in the launching process's working directory, environment and standard streams, so
 every tool still starts, talks to, interrupts and shuts down a real ipykernel through its own kernel manager.
 
@@ -18,6 +19,9 @@ What the fork must not change, and how it does not:
   running IPython when first imported, and ipykernel reads ``JPY_PARENT_PID`` when imported, so the server
   imports only libraries that do neither (:data:`PRELOAD`) and checks that none of :data:`NOT_PRELOADED`
   came in with them; the notebook imports those in its kernel as before.
+- *Files read at import.* matplotlib reads ``MPLBACKEND`` (which ipykernel sets before any cell runs: the
+  server imports it with the same value) and an rc file found from the working directory and HOME, and
+  chooses its config and cache directories; a kernel for which these would differ starts the ordinary way.
 - *Randomness.* Each child reseeds Python's and NumPy's global generators from the OS, as a new process
   would be seeded (the notebooks seed their own).
 
@@ -39,23 +43,35 @@ import sys
 import tempfile
 import time
 
-#: imported by the server before it forks: PyTorch (1.1 s) and ``torch._dynamo`` (1.0 s, imported by
-#: ``torch.optim`` on first use), which every notebook but 09 imports. Not scikit-learn: it imports pandas,
-#: which decides on import how many columns a table shows by asking whether it runs in a kernel.
-PRELOAD = ("numpy", "torch", "torch._dynamo")
+#: imported by the server before it forks, in this order. PyTorch (1.1 s), and ``torch._dynamo`` (1.0 s),
+#: imported by ``torch.optim`` on first use; the kernel's own machinery short of ipykernel (IPython, ZeroMQ,
+#: tornado, traitlets, jupyter_client: 0.15 s); matplotlib's pyplot and Agg canvas (0.6 s, which every
+#: notebook's ``%matplotlib inline`` imports), loaded as in a kernel (:func:`_import_matplotlib`); the parts of
+#: SciPy that scikit-learn imports (1 s, in the notebooks that use scikit-learn). Not scikit-learn itself: it
+#: imports pandas, which decides on import how many columns a table shows by asking whether it runs in a kernel.
+PRELOAD = ("numpy", "torch", "torch._dynamo",
+           "zmq", "tornado.ioloop", "traitlets", "jupyter_client", "IPython", "comm",
+           "matplotlib.pyplot", "matplotlib.backends.backend_agg",
+           "scipy.stats", "scipy.sparse", "scipy.sparse.linalg", "scipy.sparse.csgraph", "scipy.optimize",
+           "scipy.special", "scipy.linalg", "scipy.spatial", "scipy.interpolate")
 #: modules that must be imported inside the kernel: they look at the running IPython when imported (pandas
-#: shows 20 columns in a kernel and fits the terminal elsewhere; ipywidgets and the inline backend register
-#: with it) or read the kernel's environment (ipykernel's ``parent_handle`` is JPY_PARENT_PID)
-NOT_PRELOADED = ("IPython", "ipykernel", "jupyter_client", "traitlets", "comm", "zmq", "ipywidgets", "pandas",
-                 "sklearn", "matplotlib", "matplotlib_inline", "tqdm.auto", "tqdm.notebook", "nnlib")
+#: shows 20 columns in a kernel and fits the terminal elsewhere; ipywidgets, tqdm.auto and the inline backend
+#: register with it or ask it what they run in) or read the kernel's environment (ipykernel's
+#: ``parent_handle`` is JPY_PARENT_PID)
+NOT_PRELOADED = ("ipykernel", "ipywidgets", "pandas", "sklearn", "matplotlib_inline", "tqdm.auto", "tqdm.notebook",
+                 "nnlib")
+#: what ipykernel sets before any cell runs, unless the kernel's environment sets it (kernelapp.init_gui_pylab):
+#: matplotlib reads it when imported, so the server imports matplotlib with it set the same way
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: environment variables the launching tools set per kernel or per test; a difference in any other starts
-#: the kernel the ordinary way. The browser test's JupyterLab has a HOME of its own: nothing preloaded keeps
-#: a path under HOME but ``site.USER_SITE``, which the child recomputes.
+#: the kernel the ordinary way. HOME: of what is preloaded, only ``site.USER_SITE`` (which the child recomputes)
+#: and matplotlib (whose files :func:`_refusal` compares) keep a path under it.
 #: KMP_DUPLICATE_LIB_OK, KMP_INIT_AT_FORK and TORCHINDUCTOR_CACHE_DIR are set (if unset) by scikit-learn's and
 #: PyTorch's imports, in the test process as in a kernel: the child gets the server's (:func:`serve`).
 PER_KERNEL = ("IPYTHONDIR", "HOME", "PWD", "OLDPWD", "SHLVL", "_", "COLUMNS", "LINES", "KMP_DUPLICATE_LIB_OK",
               "KMP_INIT_AT_FORK", "TORCHINDUCTOR_CACHE_DIR")
-PER_KERNEL_PREFIXES = ("JPY_", "PYTEST_", "PYDEVD_", "JUPYTER_", "NNLIB_KERNEL_")
+#: nbgrader sets NBGRADER_EXECUTION in each kernel it runs (the course's checks read it when they run).
+PER_KERNEL_PREFIXES = ("JPY_", "PYTEST_", "PYDEVD_", "JUPYTER_", "NNLIB_KERNEL_", "NBGRADER_")
 ENV_SOCKET = "NNLIB_KERNEL_SERVER"
 
 
@@ -174,7 +190,37 @@ def _child(conn_fds, request, fds, set_by_imports):
     os._exit(code)
 
 
-def _refusal(request, fds, own_env):
+def _matplotlib_files(env, cwd):
+    """Where matplotlib, imported with environment ``env`` in ``cwd``, would keep its configuration and cache,
+    and the rc file it would read (``matplotlib.matplotlib_fname()``'s search order, on Linux)."""
+    home = env.get("HOME", "")
+    configdir = env.get("MPLCONFIGDIR") or os.path.join(env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"),
+                                                         "matplotlib")
+    cachedir = env.get("MPLCONFIGDIR") or os.path.join(env.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"),
+                                                        "matplotlib")
+    candidates = [os.path.join(cwd, "matplotlibrc")]
+    if "MATPLOTLIBRC" in env:
+        candidates += [env["MATPLOTLIBRC"], os.path.join(env["MATPLOTLIBRC"], "matplotlibrc")]
+    candidates.append(os.path.join(configdir, "matplotlibrc"))
+    rc = next((c for c in candidates if os.path.exists(c) and not os.path.isdir(c)), "(matplotlib's own)")
+    return {"config": os.path.realpath(configdir), "cache": os.path.realpath(cachedir), "rc file": rc}
+
+
+def _import_matplotlib(name):
+    """Import ``name`` (matplotlib or a part of it) as a kernel would: with MPLBACKEND set as ipykernel sets it."""
+    import importlib
+
+    if os.environ.get("MPLBACKEND"):  # the kernel's own, which ipykernel leaves as it is
+        importlib.import_module(name)
+        return
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
+    try:
+        importlib.import_module(name)
+    finally:
+        del os.environ["MPLBACKEND"]
+
+
+def _refusal(request, fds, own_env, own_matplotlib):
     """Why a kernel cannot be forked from this server ('' when it can)."""
     if not request or len(fds) != 3:
         return f"a malformed request ({len(fds)} file descriptors)"
@@ -182,6 +228,10 @@ def _refusal(request, fds, own_env):
     differ = sorted(k for k in set(env) | set(own_env) if env.get(k) != own_env.get(k))
     if differ:
         return f"its environment differs from the server's in {differ}"
+    # matplotlib read its rc file and chose these directories when the server imported it (HOME may differ)
+    theirs = _matplotlib_files(request["env"], request["cwd"])
+    if theirs != own_matplotlib:
+        return f"matplotlib would read other files there: {theirs}, the server's {own_matplotlib}"
     return ""
 
 
@@ -196,7 +246,20 @@ def serve(path):
     own_env = _comparable(os.environ)  # before the imports, which set a few variables of their own
     before = dict(os.environ)
     for name in PRELOAD:
-        importlib.import_module(name)
+        if name.startswith("matplotlib"):
+            _import_matplotlib(name)
+        else:
+            importlib.import_module(name)
+    import matplotlib
+
+    own_matplotlib = _matplotlib_files(os.environ, os.getcwd())
+    loaded = {"config": os.path.realpath(matplotlib.get_configdir()),
+              "cache": os.path.realpath(matplotlib.get_cachedir()),
+              "rc file": os.path.abspath(matplotlib.matplotlib_fname())}
+    if loaded["rc file"] == os.path.join(matplotlib.get_data_path(), "matplotlibrc"):
+        loaded["rc file"] = "(matplotlib's own)"
+    if loaded != own_matplotlib:  # a directory it could not write, say: then it chose a temporary one
+        raise RuntimeError(f"matplotlib chose {loaded}, not {own_matplotlib}: kernels could not be compared")
     # PyTorch sets TORCHINDUCTOR_CACHE_DIR: a kernel that imported it itself would have it too
     set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
     early = [name for name in NOT_PRELOADED if name in sys.modules]
@@ -222,7 +285,7 @@ def serve(path):
                     except (OSError, ValueError):
                         conn.close()
                         continue
-                    refusal = _refusal(request, fds, own_env)
+                    refusal = _refusal(request, fds, own_env, own_matplotlib)
                     if refusal:
                         for fd in fds:
                             os.close(fd)

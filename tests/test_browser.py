@@ -71,7 +71,7 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, chromium):
-    """A JupyterLab server of its own: temporary HOME and Jupyter dirs, a random token, 127.0.0.1 only."""
+    """A JupyterLab server of its own: temporary Jupyter dirs, a random token, 127.0.0.1 only."""
     home = tmp_path_factory.mktemp("home")
     # Serve copies: JupyterLab saves what it runs, and the repository's notebooks must stay as committed.
     root = tmp_path_factory.mktemp("notebooks")
@@ -82,9 +82,11 @@ def lab(tmp_path_factory, chromium):
     for name in NOTEBOOKS:
         shutil.copy(ROOT / "notebooks" / name, root / "unrun" / name)
     port, token = _free_port(), uuid.uuid4().hex
-    env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"),
+    # Jupyter's and IPython's directories of its own; HOME stays, as for the other tests' kernels (matplotlib
+    # keeps its configuration and font cache under HOME: tests/_forked_kernel.py forks only kernels whose
+    # matplotlib would find what the server's found)
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
-    env.pop("JUPYTER_DATA_DIR", None)
     # Render every cell (no windowing), so the checks below see the whole notebook, not just the viewport.
     settings = home / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)

@@ -67,12 +67,18 @@ def test_a_forked_kernel_is_where_and_what_an_ordinary_one_is(server, kernel, tm
     for question in ("__import__('os').getcwd()", "__import__('sys').path", "__import__('sys').argv[:-1]",  # the last: the connection file
                      "__import__('sys').stdin.isatty()", "type(get_ipython().kernel).__name__",
                      "sorted(__import__('os').environ.keys() - {'NNLIB_FRESH_KERNELS', 'JPY_SESSION_NAME'})",
-                     "[m for m in ('ipywidgets', 'pandas', 'matplotlib.pyplot') if m in __import__('sys').modules]"):
+                     # none of what must be imported inside the kernel came in with the server's imports
+                     f"[m for m in {_forked_kernel.NOT_PRELOADED} if m in __import__('sys').modules]",
+                     # matplotlib as the notebooks' first cell finds it, preloaded or not
+                     "__import__('matplotlib').get_backend()", "__import__('matplotlib').get_configdir()",
+                     "__import__('matplotlib').get_cachedir()", "__import__('matplotlib').matplotlib_fname()",
+                     "sorted((k, repr(v)) for k, v in __import__('matplotlib').rcParams.items())"):
         assert ask(kc, question) == ask(ordinary, question), question
     assert ask(kc, "__import__('os').getcwd()") == str(tmp_path)
     assert ask(kc, "__import__('os').environ.get('JPY_SESSION_NAME')") == "asked for"
     assert ask(kc, "__import__('os').environ.get('JPY_PARENT_PID')") == str(os.getpid())
     assert ask(kc, "'torch' in __import__('sys').modules") is True  # what the server imported
+    assert ask(kc, "'matplotlib.pyplot' in __import__('sys').modules") is True
 
 
 def test_each_forked_kernel_draws_other_random_numbers(kernel):
@@ -123,6 +129,14 @@ def test_another_numeric_environment_starts_the_ordinary_way(server, kernel):
     assert "differs from the server's in ['OMP_NUM_THREADS']" in server.log.read_text()
 
 
+def test_a_kernel_whose_matplotlib_would_read_another_rc_file_starts_the_ordinary_way(server, kernel, tmp_path):
+    (tmp_path / "matplotlibrc").write_text("lines.linewidth: 7\n")  # read from the working directory
+    km, kc = kernel()
+    assert ask(kc, "__import__('os').getpid()") == km.provisioner.pid
+    assert ask(kc, "__import__('matplotlib').rcParams['lines.linewidth']") == 7.0
+    assert "matplotlib would read other files there" in server.log.read_text()
+
+
 def test_a_server_started_with_other_numeric_kernels_gives_its_kernels_those(monkeypatch, tmp_path):
     """The portability stage's server: the libraries read the variables when the server loads them, so its
     kernels pick what a new process with those variables picks, not what this machine picks by itself."""
@@ -132,8 +146,9 @@ def test_a_server_started_with_other_numeric_kernels_gives_its_kernels_those(mon
              " if i['internal_api'] == 'openblas'])")
 
     def fresh(env):
-        out = subprocess.run([sys.executable, "-c", f"import numpy; print({probe})"], env=env, check=True,
-                             capture_output=True, text=True).stdout
+        # SciPy's own OpenBLAS too: the server preloads it (tests/_forked_kernel.py, PRELOAD)
+        out = subprocess.run([sys.executable, "-c", f"import numpy, scipy.linalg; print({probe})"], env=env,
+                             check=True, capture_output=True, text=True).stdout
         return eval(out)
 
     other = _forked_kernel.KernelServer(tmp_path / "server.log", env=dict(os.environ, **settings))

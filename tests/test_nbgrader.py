@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import _forked_kernel
 import nbformat
 import pytest
 
@@ -40,14 +41,26 @@ STUDENTS = {
 }
 
 
-def _start(*args, course):
-    """Start the real ``nbgrader`` command in the repository root (where it reads nbgrader_config.py)."""
+#: course folder -> the kernel server its nbgrader commands start their kernels from (:func:`course`)
+KERNEL_SERVERS = {}
+
+
+def _environment(course):
+    """The environment the ``nbgrader`` commands of ``course`` run in."""
     env = dict(os.environ)
     # nbgrader runs `alembic` from PATH; the kernel must import this checkout's nnlib
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     env.pop("NBGRADER_EXECUTION", None)
     env["NNLIB_COURSE"] = str(course)  # the course folder nbgrader_config.py gives nbgrader
+    return env
+
+
+def _start(*args, course):
+    """Start the real ``nbgrader`` command in the repository root (where it reads nbgrader_config.py)."""
+    env = _environment(course)
+    if course in KERNEL_SERVERS:
+        env.update(KERNEL_SERVERS[course].environ())
     return subprocess.Popen([sys.executable, "-m", "nbgrader", *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -92,6 +105,18 @@ def _submission(student, release, solution):
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
+    # the kernels nbgrader starts, forked from a server in nbgrader's environment (PATH and PYTHONPATH differ
+    # from the test process's, so the test process's server would decline them: tests/_forked_kernel.py)
+    KERNEL_SERVERS[course] = _forked_kernel.KernelServer(ROOT / "test-output" / "kernel-server-nbgrader.log",
+                                                         env=_environment(course))
+    try:
+        yield _graded(course)
+    finally:
+        KERNEL_SERVERS.pop(course).stop()
+
+
+def _graded(course):
+    """``course`` after generate_assignment, the three students' submissions, autograde and export."""
     nbgrader("generate_assignment", ASSIGNMENT, "--CourseDirectory.notebook_id=0[01]_*", course=course)
     release = course / "release" / ASSIGNMENT
     for student in STUDENTS:
