@@ -24,8 +24,7 @@ import _forked_kernel  # noqa: E402
 #: named here come after these
 SECONDS = {
     "tests/test_headless_execute.py": 280,
-    "tests/test_browser.py learners 1": 230, "tests/test_browser.py learners 2": 270,
-    "tests/test_browser.py": 60,
+    "tests/test_browser.py learners 1": 270, "tests/test_browser.py learners 2": 250,
     "tests/test_distributed.py": 90,  # its launches: two processes each, CPU-bound
     "tests/test_figures_legible.py": 210, "tests/test_portability.py": 135,
     "tests/test_persistence.py": 115,
@@ -38,10 +37,11 @@ SECONDS = {
 
 def _browser_part(test):
     """The learner versions' runs in two halves, each with its own JupyterLab and browser (the module's
-    fixtures); the tests that open notebooks without running them in the file's own group."""
+    fixtures); the tests that open notebooks without running them (Notebook 7 too) with the first half,
+    which runs the shorter notebooks, in its JupyterLab and browser (a third pair cost 10 s to start)."""
     if test.startswith("test_notebook_runs_and_every_slider_redraws["):
         return " learners 1" if test.split("[")[1] < "07" else " learners 2"
-    return ""
+    return " learners 1"
 
 
 #: file -> function(test name with its parameters) giving the suffix of the part of the file it belongs to
