@@ -64,7 +64,7 @@ def group(nodeid):
 
 
 def pytest_configure(config):
-    """Each process that runs tests starts its kernels from a :class:`_forked_kernel.KernelServer` (about 2 s
+    """Each process that runs tests starts its kernels from a :class:`_forked_kernel.KernelServer` (about 3 s
     of imports less per kernel: tests/_forked_kernel.py); ``NNLIB_FRESH_KERNELS=1`` starts every kernel the
     ordinary way. xdist's controller runs no test and starts none."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):

@@ -46,7 +46,7 @@ import time
 #: imported by the server before it forks, in this order. PyTorch (1.1 s), and ``torch._dynamo`` (1.0 s),
 #: imported by ``torch.optim`` on first use; the kernel's own machinery short of ipykernel (IPython, ZeroMQ,
 #: tornado, traitlets, jupyter_client: 0.15 s); matplotlib's pyplot and Agg canvas (0.6 s, which every
-#: notebook's ``%matplotlib inline`` imports), loaded as in a kernel (:func:`_import_matplotlib`); the parts of
+#: notebook's ``%matplotlib inline`` imports), imported with MPLBACKEND as in a kernel (:func:`serve`); the parts of
 #: SciPy that scikit-learn imports (1 s, in the notebooks that use scikit-learn). Not scikit-learn itself: it
 #: imports pandas, which decides on import how many columns a table shows by asking whether it runs in a kernel.
 PRELOAD = ("numpy", "torch", "torch._dynamo",
@@ -206,20 +206,6 @@ def _matplotlib_files(env, cwd):
     return {"config": os.path.realpath(configdir), "cache": os.path.realpath(cachedir), "rc file": rc}
 
 
-def _import_matplotlib(name):
-    """Import ``name`` (matplotlib or a part of it) as a kernel would: with MPLBACKEND set as ipykernel sets it."""
-    import importlib
-
-    if os.environ.get("MPLBACKEND"):  # the kernel's own, which ipykernel leaves as it is
-        importlib.import_module(name)
-        return
-    os.environ["MPLBACKEND"] = INLINE_BACKEND
-    try:
-        importlib.import_module(name)
-    finally:
-        del os.environ["MPLBACKEND"]
-
-
 def _refusal(request, fds, own_env, own_matplotlib):
     """Why a kernel cannot be forked from this server ('' when it can)."""
     if not request or len(fds) != 3:
@@ -245,11 +231,12 @@ def serve(path):
     listener.listen(64)  # clients that come while the imports run wait in the backlog
     own_env = _comparable(os.environ)  # before the imports, which set a few variables of their own
     before = dict(os.environ)
+    # matplotlib reads MPLBACKEND when imported: set as ipykernel sets it before any cell, unless it is set
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     for name in PRELOAD:
-        if name.startswith("matplotlib"):
-            _import_matplotlib(name)
-        else:
-            importlib.import_module(name)
+        importlib.import_module(name)
+    if "MPLBACKEND" not in before:
+        del os.environ["MPLBACKEND"]  # the kernel's ipykernel sets it again
     import matplotlib
 
     own_matplotlib = _matplotlib_files(os.environ, os.getcwd())
@@ -372,6 +359,12 @@ class KernelServer:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.jupyter_path, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 def write_kernelspec(jupyter_path):

@@ -107,12 +107,10 @@ def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
     # the kernels nbgrader starts, forked from a server in nbgrader's environment (PATH and PYTHONPATH differ
     # from the test process's, so the test process's server would decline them: tests/_forked_kernel.py)
-    KERNEL_SERVERS[course] = _forked_kernel.KernelServer(ROOT / "test-output" / "kernel-server-nbgrader.log",
-                                                         env=_environment(course))
-    try:
+    with _forked_kernel.KernelServer(ROOT / "test-output" / "kernel-server-nbgrader.log",
+                                     env=_environment(course)) as KERNEL_SERVERS[course]:
         yield _graded(course)
-    finally:
-        KERNEL_SERVERS.pop(course).stop()
+    del KERNEL_SERVERS[course]
 
 
 def _graded(course):

@@ -84,13 +84,12 @@ def _text(by_key):
 
 @pytest.fixture(scope="module")
 def alternate_kernel_server():
-    """Kernels forked from a Python that loaded NumPy and PyTorch under :data:`ALTERNATE_KERNELS` (the
+    """Kernels forked from a Python that loaded NumPy, SciPy and PyTorch under :data:`ALTERNATE_KERNELS` (the
     libraries read them when they load: tests/_forked_kernel.py), so each notebook's kernel starts without
-    importing PyTorch again, with the same kernels a fresh process would pick."""
-    server = _forked_kernel.KernelServer(ROOT / "test-output" / "kernel-server-portability.log",
-                                         env=dict(os.environ, **ALTERNATE_KERNELS))
-    yield server
-    server.stop()
+    importing them again, with the same kernels a fresh process would pick."""
+    with _forked_kernel.KernelServer(ROOT / "test-output" / "kernel-server-portability.log",
+                                     env=dict(os.environ, **ALTERNATE_KERNELS)) as server:
+        yield server
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
